@@ -1,0 +1,67 @@
+using TorchSharp;
+
+namespace Maple.Tests.Build;
+
+public sealed class LibTorchSharpPatchTests
+{
+    const string NeededOnlyByUnusedSymbol = "GLIBCXX_3.4.32";
+
+    static string PackagedLibrary()
+    {
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        return Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+    }
+
+    [Fact]
+    public void TorchLoadsAndComputes()
+    {
+        using var sum = torch.ones(3).sum();
+        Assert.Equal(3f, sum.item<float>());
+    }
+
+    [Fact]
+    public void OutputCopyIsWeakWhereTheSystemLacksTheVersion()
+    {
+        var output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        var needs = ElfVersionPatch.ReadVersionNeeds(File.ReadAllBytes(output));
+        var need = Assert.Single(needs, n => n.Version == NeededOnlyByUnusedSymbol);
+        Assert.Equal("libstdc++.so.6", need.Library);
+        var system = ElfVersionPatch.SystemLibStdCxxVersions();
+        Assert.NotNull(system);
+        Assert.Equal(!system.Contains(NeededOnlyByUnusedSymbol), need.IsWeak);
+        // Every other requirement is left as the package shipped it.
+        Assert.All(needs.Where(n => n.Version != NeededOnlyByUnusedSymbol), n => Assert.False(n.IsWeak));
+    }
+
+    [Fact]
+    public void WeakensOnlyWhatIsMissingAndIsIdempotent()
+    {
+        var temp = Path.Combine(Path.GetTempPath(), $"maple-elf-{Guid.NewGuid():N}.so");
+        File.Copy(PackagedLibrary(), temp);
+        try
+        {
+            Assert.All(ElfVersionPatch.ReadVersionNeeds(File.ReadAllBytes(temp)), n => Assert.False(n.IsWeak));
+            var before = File.ReadAllBytes(temp);
+
+            var changed = ElfVersionPatch.WeakenMissing(temp, n => n.Version != NeededOnlyByUnusedSymbol);
+            Assert.Equal([NeededOnlyByUnusedSymbol], changed);
+            var after = File.ReadAllBytes(temp);
+            Assert.Equal(before.Length, after.Length);
+            Assert.Single(Enumerable.Range(0, before.Length), i => before[i] != after[i]); // one byte of one flags field
+
+            Assert.Empty(ElfVersionPatch.WeakenMissing(temp, n => n.Version != NeededOnlyByUnusedSymbol));
+            Assert.Empty(ElfVersionPatch.WeakenMissing(temp, _ => true)); // a new enough system: no-op
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    [Fact]
+    public void RejectsFilesThatAreNotElf()
+    {
+        Assert.Throws<InvalidDataException>(() => ElfVersionPatch.ReadVersionNeeds(new byte[100]));
+    }
+}

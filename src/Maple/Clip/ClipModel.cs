@@ -1,0 +1,102 @@
+using Maple.Clip.Modules;
+using Maple.Clip.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maple.Clip;
+
+/// <summary>
+/// A frozen CLIP: image and text encoders and the logit scale. Prompt methods reach it only through
+/// <see cref="LayerPrompts"/>; nothing here knows about a method.
+/// </summary>
+public sealed class ClipModel : nn.Module<Tensor, Tensor>
+{
+    /// <summary>
+    /// Creates a model with uninitialised weights; fill them with <see cref="ClipWeightLoader"/> or
+    /// <see cref="InitializeRandom"/>. In bf16 the matrix weights (linear layers and the patch convolution)
+    /// are bf16; embeddings, LayerNorms, the residual stream and the logit scale stay fp32: they are cheap
+    /// and carry the accuracy.
+    /// </summary>
+    public ClipModel(ClipConfig config, Precision precision = Precision.Fp32) : base(nameof(ClipModel))
+    {
+        Config = config;
+        Precision = PrecisionSupport.Resolve(precision);
+        var dtype = Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        Visual = new VisionTransformer(config.Vision, config.EmbedDim, dtype);
+        Text = new TextTransformer(config.Text, config.EmbedDim, dtype);
+        LogitScale = new Parameter(tensor((float)config.LogitScaleInit), requires_grad: false);
+        register_module("visual", Visual);
+        register_module("text", Text);
+        register_parameter("logit_scale", LogitScale);
+        eval();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ClipConfig Config { get; }
+
+    /// <summary>The image encoder.</summary>
+    public VisionTransformer Visual { get; }
+
+    /// <summary>The text encoder.</summary>
+    public TextTransformer Text { get; }
+
+    /// <summary>log of the logit scale (CLIP's temperature), a scalar.</summary>
+    public Parameter LogitScale { get; }
+
+    /// <summary>The precision of the matrix work: <see cref="Maple.Precision.Fp32"/> or <see cref="Maple.Precision.Bf16"/>.</summary>
+    public Precision Precision { get; }
+
+    /// <summary>Loads a model from a Hugging Face folder or an OpenAI-layout checkpoint file.</summary>
+    public static ClipModel Load(string path, Precision precision = Precision.Auto) =>
+        ClipWeightLoader.Load(path, precision);
+
+    /// <summary>Image features [batch, embed], fp32, not normalised.</summary>
+    public Tensor EncodeImage(Tensor pixels, LayerPrompts? prompts = null) => Visual.Forward(pixels, prompts);
+
+    /// <summary>Text features [n, embed], fp32, not normalised, of token ids [n, context].</summary>
+    public Tensor EncodeText(Tensor tokenIds, LayerPrompts? prompts = null) => Text.Forward(tokenIds, prompts);
+
+    /// <summary>exp(logit_scale) × cosine similarity: [images, texts].</summary>
+    public Tensor Logits(Tensor imageFeatures, Tensor textFeatures)
+    {
+        using var scope = NewDisposeScope();
+        var image = Normalize(imageFeatures);
+        var text = Normalize(textFeatures);
+        return (LogitScale.exp() * image.matmul(text.t())).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>L2-normalises the rows, in fp32.</summary>
+    public static Tensor Normalize(Tensor features)
+    {
+        var f = features.to(ScalarType.Float32);
+        return f / f.norm(-1, keepdim: true);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor pixels) => EncodeImage(pixels);
+
+    /// <summary>
+    /// Fills every weight with a seeded random draw in CLIP's initialisation ranges (N(0, 0.02) matrices,
+    /// unit LayerNorms): for benchmarks, tests and the built-in demo, never for real use.
+    /// </summary>
+    public void InitializeRandom(long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed);
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in named_parameters())
+            {
+                if (name.Contains("ln_"))
+                    continue; // LayerNorms keep their unit scale and zero shift
+                if (name == "logit_scale")
+                    parameter.fill_(Config.LogitScaleInit);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal))
+                    parameter.zero_();
+                else
+                    parameter.copy_(normal(0, 0.02, parameter.shape, generator: generator).to(parameter.dtype));
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maple.Clip.Modules;
+
+/// <summary>Where an encoder keeps its prompt tokens in the sequence.</summary>
+public enum PromptSlot
+{
+    /// <summary>Rows 1..n, right after the start-of-text token (the text encoder).</summary>
+    AfterFirstToken,
+
+    /// <summary>The last n rows, after the class token and the patches (the vision encoder).</summary>
+    AtEnd,
+}
+
+/// <summary>
+/// A stack of residual attention blocks that, before block k ≥ 1, replaces the prompt rows of the
+/// residual stream with the tokens given for layer k ("deep" prompting). With no tokens for a layer,
+/// the rows that the previous block produced flow on unchanged.
+/// </summary>
+public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
+{
+    readonly ResidualAttentionBlock[] _blocks;
+
+    /// <summary>Creates <paramref name="layers"/> blocks.</summary>
+    public PromptedTransformer(int layers, long width, long heads, long hidden, string activation, double eps, bool causal, ScalarType dtype)
+        : base(nameof(PromptedTransformer))
+    {
+        _blocks = Enumerable.Range(0, layers)
+            .Select(_ => new ResidualAttentionBlock(width, heads, hidden, activation, eps, causal, dtype))
+            .ToArray();
+        register_module("resblocks", new ModuleList<ResidualAttentionBlock>(_blocks));
+    }
+
+    /// <summary>The blocks, in order.</summary>
+    public IReadOnlyList<ResidualAttentionBlock> Blocks => _blocks;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x) => Forward(x, null, PromptSlot.AtEnd);
+
+    /// <summary>Runs the blocks over [batch, length, width], inserting the deep prompts of layers 1.. at <paramref name="slot"/>.</summary>
+    public Tensor Forward(Tensor x, LayerPrompts? prompts, PromptSlot slot)
+    {
+        using var scope = NewDisposeScope();
+        for (var layer = 0; layer < _blocks.Length; layer++)
+        {
+            if (layer > 0 && prompts?.At(layer) is { } tokens)
+                x = Replace(x, tokens, slot);
+            x = _blocks[layer].forward(x);
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Writes <paramref name="tokens"/> ([n, width] shared, or [batch, n, width]) over the prompt rows of <paramref name="x"/>.</summary>
+    public static Tensor Replace(Tensor x, Tensor tokens, PromptSlot slot)
+    {
+        var count = tokens.shape[^2];
+        var expanded = Expand(tokens, x.shape[0]);
+        return slot == PromptSlot.AfterFirstToken
+            ? cat([x[.., ..1], expanded, x[.., (int)(1 + count)..]], 1)
+            : cat([x[.., ..(int)(x.shape[1] - count)], expanded], 1);
+    }
+
+    /// <summary>Appends <paramref name="tokens"/> after the last row of <paramref name="x"/>.</summary>
+    public static Tensor Append(Tensor x, Tensor tokens) => cat([x, Expand(tokens, x.shape[0])], 1);
+
+    static Tensor Expand(Tensor tokens, long batch) =>
+        (tokens.dim() == 2 ? tokens.unsqueeze(0).expand(batch, -1, -1) : tokens).to(ScalarType.Float32);
+}

@@ -1,0 +1,58 @@
+using static TorchSharp.torch;
+
+namespace Maple.Clip.Weights;
+
+/// <summary>How a checkpoint's tensors become one of our parameters.</summary>
+public enum WeightTransform
+{
+    /// <summary>Taken as stored.</summary>
+    Identity,
+
+    /// <summary>Stored as [width, embed] and used as <c>x @ proj</c> (OpenAI); our linear layers want [embed, width].</summary>
+    Transpose,
+
+    /// <summary>Separate q, k and v projections (Hugging Face) stacked into one [3·width, ...] tensor.</summary>
+    ConcatRows,
+}
+
+/// <summary>One of our parameters, the checkpoint keys it is made from, and how.</summary>
+/// <param name="Target">Our parameter name (e.g. <c>visual.transformer.resblocks.0.attn.in_proj.weight</c>).</param>
+/// <param name="Sources">The checkpoint keys.</param>
+/// <param name="Transform">How the sources combine.</param>
+public sealed record WeightRecipe(string Target, string[] Sources, WeightTransform Transform)
+{
+    /// <summary>A parameter taken from one key as stored.</summary>
+    public static WeightRecipe Same(string target, string source) => new(target, [source], WeightTransform.Identity);
+
+    /// <summary>The shape the recipe produces from the sources' shapes.</summary>
+    public long[] ResultShape(IReadOnlyDictionary<string, long[]> shapes) => Transform switch
+    {
+        WeightTransform.Identity => shapes[Sources[0]],
+        WeightTransform.Transpose => shapes[Sources[0]].Reverse().ToArray(),
+        _ => [Sources.Sum(s => shapes[s][0]), .. shapes[Sources[0]][1..]],
+    };
+
+    /// <summary>Reads and combines the sources.</summary>
+    public Tensor Build(ITensorSource source)
+    {
+        switch (Transform)
+        {
+            case WeightTransform.Identity:
+                return source.Read(Sources[0]);
+            case WeightTransform.Transpose:
+                using (var stored = source.Read(Sources[0]))
+                    return stored.t().contiguous();
+            default:
+                var parts = Sources.Select(source.Read).ToArray();
+                try
+                {
+                    return cat(parts, 0);
+                }
+                finally
+                {
+                    foreach (var part in parts)
+                        part.Dispose();
+                }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace Maple;
+
+/// <summary>The numeric precision of the frozen backbone's matrix work.</summary>
+public enum Precision
+{
+    /// <summary>bf16 where the CPU computes it natively (AVX512-BF16 or AMX), otherwise fp32.</summary>
+    Auto,
+
+    /// <summary>Everything in fp32: the reference semantics.</summary>
+    Fp32,
+
+    /// <summary>Weights and matrix products in bf16; LayerNorm, softmax statistics, the residual stream and the final normalisation in fp32.</summary>
+    Bf16,
+}
+
+/// <summary>Resolves <see cref="Precision.Auto"/> and parses user input.</summary>
+public static class PrecisionSupport
+{
+    static readonly Lazy<bool> NativeBf16 = new(DetectNativeBf16);
+
+    /// <summary>Whether this CPU has native bf16 matrix instructions.</summary>
+    public static bool HasNativeBf16 => NativeBf16.Value;
+
+    /// <summary>Turns <see cref="Precision.Auto"/> into the concrete precision for this machine.</summary>
+    public static Precision Resolve(Precision precision) =>
+        precision == Precision.Auto ? (HasNativeBf16 ? Precision.Bf16 : Precision.Fp32) : precision;
+
+    /// <summary>Parses <c>fp32</c>, <c>bf16</c> or <c>auto</c>.</summary>
+    public static Precision Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => Precision.Auto,
+        "fp32" or "float32" => Precision.Fp32,
+        "bf16" or "bfloat16" => Precision.Bf16,
+        _ => throw new ArgumentException($"unknown precision '{text}': expected fp32, bf16 or auto"),
+    };
+
+    /// <summary>The lower-case name used on the command line and in metadata.</summary>
+    public static string Name(Precision precision) => precision.ToString().ToLowerInvariant();
+
+    static bool DetectNativeBf16()
+    {
+        // .NET exposes no CPUID bit for AVX512-BF16; the kernel's flag list is the dependable source on Linux.
+        const string cpuInfo = "/proc/cpuinfo";
+        if (!File.Exists(cpuInfo))
+            return false;
+        var flags = File.ReadLines(cpuInfo).FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) ?? "";
+        var names = flags.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries);
+        return names.Contains("avx512_bf16") || names.Contains("amx_bf16");
+    }
+}

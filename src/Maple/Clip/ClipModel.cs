@@ -29,6 +29,8 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
         register_module("visual", Visual);
         register_module("text", Text);
         register_parameter("logit_scale", LogitScale);
+        foreach (var parameter in parameters())
+            parameter.DetachFromDisposeScope(); // the model outlives any dispose scope it is created in
         eval();
     }
 

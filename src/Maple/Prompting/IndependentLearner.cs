@@ -1,0 +1,59 @@
+using Maple.Clip;
+using Maple.Tokenization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maple.Prompting;
+
+/// <summary>
+/// Text and vision prompts learned independently of each other: CoOp (text input only), deep language
+/// prompting (text, deep), VPT-deep (vision, deep; fixed text), IVLP (both, deep) and zero-shot CLIP
+/// (neither). Names follow the authors' IVLP code: text context <c>prompt_learner.ctx</c>, deeper tokens
+/// <c>text_encoder/image_encoder.transformer.resblocks.{k}.VPT_shallow</c>, vision input <c>image_encoder.VPT</c>.
+/// </summary>
+public sealed class IndependentLearner : PromptLearner
+{
+    readonly Parameter[] _text;
+    readonly Parameter[] _vision;
+
+    /// <summary>Initialises the prompts as the authors do, drawing random values from <paramref name="generator"/>.</summary>
+    public IndependentLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
+        : base(config, clip.Config)
+    {
+        var (textWidth, visionWidth) = (clip.Config.Text.Width, clip.Config.Vision.Width);
+        var init = config.CtxInit.Replace('_', ' ').Trim();
+        var text = new List<Parameter>();
+        if (config.TextTokens == 0)
+        {
+            PromptPrefix = PromptConfig.FixedTemplate.Replace(" {}.", "");
+        }
+        else
+        {
+            // CoOp sizes its context by the init words; the deep methods use them only for n_ctx <= 4.
+            var useInit = init.Length > 0 && (config.Method == PromptMethod.CoOp || config.TextTokens <= 4);
+            PromptPrefix = useInit ? init : Placeholders(config.TextTokens);
+            text.Add(Learn("prompt_learner.ctx",
+                useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator)));
+            for (var layer = 1; layer < config.TextDepth; layer++)
+                text.Add(Learn($"text_encoder.transformer.resblocks.{layer}.VPT_shallow", PromptNormal(config.TextTokens, textWidth, generator)));
+        }
+
+        var vision = new List<Parameter>();
+        if (config.VisionTokens > 0)
+        {
+            vision.Add(Learn("image_encoder.VPT", PromptNormal(config.VisionTokens, visionWidth, generator)));
+            for (var layer = 1; layer < config.VisionDepth; layer++)
+                vision.Add(Learn($"image_encoder.transformer.resblocks.{layer}.VPT_shallow", PromptNormal(config.VisionTokens, visionWidth, generator)));
+        }
+        (_text, _vision) = (text.ToArray(), vision.ToArray());
+    }
+
+    /// <inheritdoc />
+    public override string PromptPrefix { get; }
+
+    /// <inheritdoc />
+    public override LayerPrompts? TextPrompts() => _text.Length == 0 ? null : new LayerPrompts(_text);
+
+    /// <inheritdoc />
+    public override LayerPrompts? VisionPrompts() => _vision.Length == 0 ? null : new LayerPrompts(_vision);
+}

@@ -1,0 +1,130 @@
+using Maple.Clip;
+using Maple.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maple.Prompting;
+
+/// <summary>
+/// What a prompt-learning method learns, and the prompt tokens it hands the encoders. Parameters carry
+/// the authors' state-dict names, so checkpoints read the same in both implementations. The learned
+/// tokens never depend on the class names: a learner trained on some classes scores any others.
+/// </summary>
+public abstract class PromptLearner : IDisposable
+{
+    readonly List<(string Name, Parameter Value)> _parameters = [];
+
+    /// <summary>Creates a learner for <paramref name="config"/> on a backbone of <paramref name="clip"/>'s dimensions.</summary>
+    protected PromptLearner(PromptConfig config, ClipConfig clip)
+    {
+        config.Validate(clip, $"{PromptMethods.Name(config.Method)} prompts");
+        Config = config;
+        ClipConfig = clip;
+    }
+
+    /// <summary>The method and its settings.</summary>
+    public PromptConfig Config { get; }
+
+    /// <summary>The backbone's dimensions.</summary>
+    public ClipConfig ClipConfig { get; }
+
+    /// <summary>The words before the class name in every text prompt (e.g. "a photo of a" or "X X").</summary>
+    public abstract string PromptPrefix { get; }
+
+    /// <summary>Whether the text prompts depend on the image (CoCoOp): text features are then per image.</summary>
+    public virtual bool ConditionsOnImage => false;
+
+    /// <summary>The learnable tensors under the authors' names, in a fixed order.</summary>
+    public IReadOnlyList<(string Name, Parameter Value)> Parameters => _parameters;
+
+    /// <summary>The text prompt of each class: prefix, the class name with underscores as spaces, and a period.</summary>
+    public IReadOnlyList<string> PromptTexts(IEnumerable<string> classNames) =>
+        classNames.Select(name => $"{PromptPrefix} {name.Replace('_', ' ')}.").ToList();
+
+    /// <summary>Tokens for the text encoder, or null when the text is fixed.</summary>
+    public abstract LayerPrompts? TextPrompts();
+
+    /// <summary>Tokens for the image encoder, or null when the vision branch is not prompted.</summary>
+    public abstract LayerPrompts? VisionPrompts();
+
+    /// <summary>Per-image text tokens for image-conditioned methods, from L2-normalised image features [embed].</summary>
+    public virtual LayerPrompts TextPromptsFor(Tensor normalizedImageFeature) =>
+        throw new NotSupportedException($"{PromptMethods.Name(Config.Method)} prompts do not depend on the image");
+
+    /// <summary>The learnable tensors by name (views of the live parameters).</summary>
+    public Dictionary<string, Tensor> StateDict() => _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Value);
+
+    /// <summary>Copies values into the parameters; every name must be present with its exact shape.</summary>
+    /// <exception cref="InvalidDataException">Names are missing or unexpected, or a shape differs; <paramref name="source"/> is named.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> values, string source)
+    {
+        var missing = _parameters.Select(p => p.Name).Where(n => !values.ContainsKey(n)).ToList();
+        var unexpected = values.Keys.Where(k => _parameters.All(p => p.Name != k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidDataException(
+                $"{source}: does not fit {PromptMethods.Name(Config.Method)} prompts (n_ctx {Config.TextTokens}/{Config.VisionTokens}, depth {Config.TextDepth}/{Config.VisionDepth})"
+                + (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "")
+                + (unexpected.Count > 0 ? $"; unexpected: {string.Join(", ", unexpected)}" : ""));
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in _parameters)
+            {
+                var value = values[name];
+                if (!value.shape.SequenceEqual(parameter.shape))
+                    throw new InvalidDataException(
+                        $"{source}: '{name}' has shape [{string.Join(", ", value.shape)}], expected [{string.Join(", ", parameter.shape)}] (a checkpoint for another backbone width or token count?)");
+                parameter.copy_(value.to(parameter.dtype));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var (_, parameter) in _parameters)
+            parameter.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Adds a learnable tensor (taking ownership of <paramref name="initial"/>).</summary>
+    protected Parameter Learn(string name, Tensor initial)
+    {
+        // The learner outlives any dispose scope it is created in.
+        var parameter = new Parameter(initial.to(ScalarType.Float32).detach(), requires_grad: true);
+        parameter.DetachFromDisposeScope();
+        _parameters.Add((name, parameter));
+        return parameter;
+    }
+
+    /// <summary>N(0, 0.02), the authors' initialisation of prompt tokens.</summary>
+    protected static Tensor PromptNormal(long rows, long width, Generator generator) =>
+        normal(0, 0.02, [rows, width], generator: generator);
+
+    /// <summary>
+    /// A linear layer initialised as PyTorch's default does (kaiming-uniform with a = √5 for the weight,
+    /// U(±1/√fan_in) for the bias: both come to U(±1/√fan_in)).
+    /// </summary>
+    protected static (Tensor Weight, Tensor Bias) DefaultLinear(long inFeatures, long outFeatures, Generator generator)
+    {
+        var bound = 1.0 / Math.Sqrt(inFeatures);
+        var weight = rand([outFeatures, inFeatures], generator: generator) * (2 * bound) - bound;
+        var bias = rand([outFeatures], generator: generator) * (2 * bound) - bound;
+        return (weight, bias);
+    }
+
+    /// <summary>
+    /// The token embeddings of the first <paramref name="count"/> BPE tokens of <paramref name="words"/>
+    /// (after the start token), as the authors initialise the text context from ctx_init.
+    /// </summary>
+    protected static Tensor EmbedWords(ClipModel clip, ClipTokenizer tokenizer, string words, int count)
+    {
+        using var scope = NewDisposeScope();
+        using var ids = tokenizer.Tokenize([words], clip.Config.Text.ContextLength);
+        using var _ = no_grad();
+        return clip.Text.Embed(ids)[0, 1..(1 + count)].clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>"X X ... X": the placeholder words of randomly initialised context.</summary>
+    protected static string Placeholders(int count) => string.Join(" ", Enumerable.Repeat("X", count));
+}

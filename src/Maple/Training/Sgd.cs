@@ -1,0 +1,89 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Maple.Training;
+
+/// <summary>
+/// SGD with momentum and weight decay, with PyTorch's semantics: d = g + wd·p; buf = d on the first
+/// step, then buf = momentum·buf + d; p -= lr·buf. Written here rather than taken from TorchSharp so
+/// that the momentum buffers are named tensors that a checkpoint saves and a resumed run restores
+/// exactly.
+/// </summary>
+public sealed class Sgd : IDisposable
+{
+    readonly IReadOnlyList<(string Name, Parameter Value)> _parameters;
+    readonly Dictionary<string, Tensor> _momentum = [];
+
+    /// <summary>Optimises <paramref name="parameters"/>.</summary>
+    public Sgd(IReadOnlyList<(string Name, Parameter Value)> parameters, double momentum, double weightDecay)
+    {
+        _parameters = parameters;
+        Momentum = momentum;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>The momentum factor.</summary>
+    public double Momentum { get; }
+
+    /// <summary>The L2 weight decay added to the gradient.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>The momentum buffers by parameter name (empty before the first step).</summary>
+    public IReadOnlyDictionary<string, Tensor> MomentumBuffers => _momentum;
+
+    /// <summary>Clears the gradients.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, parameter) in _parameters)
+        {
+            using var grad = parameter.grad;
+            grad?.zero_();
+        }
+    }
+
+    /// <summary>Updates every parameter that has a gradient, with learning rate <paramref name="lr"/>.</summary>
+    public void Step(double lr)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in _parameters)
+        {
+            using var grad = parameter.grad;
+            if (grad is null)
+                continue;
+            using var direction = WeightDecay != 0 ? grad.add(parameter, WeightDecay) : grad.clone();
+            if (Momentum != 0)
+            {
+                if (_momentum.TryGetValue(name, out var buffer))
+                    buffer.mul_(Momentum).add_(direction);
+                else
+                    _momentum[name] = buffer = direction.clone().DetachFromDisposeScope();
+                parameter.add_(buffer, -lr);
+            }
+            else
+            {
+                parameter.add_(direction, -lr);
+            }
+        }
+    }
+
+    /// <summary>Restores momentum buffers saved from <see cref="MomentumBuffers"/>.</summary>
+    public void LoadMomentum(IReadOnlyDictionary<string, Tensor> buffers)
+    {
+        foreach (var (name, value) in buffers)
+        {
+            if (_parameters.All(p => p.Name != name))
+                throw new InvalidDataException($"momentum buffer '{name}' names no parameter");
+            if (_momentum.Remove(name, out var old))
+                old.Dispose();
+            _momentum[name] = value.to(ScalarType.Float32).clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var buffer in _momentum.Values)
+            buffer.Dispose();
+        _momentum.Clear();
+    }
+}

@@ -23,9 +23,10 @@ public sealed class CoCoOpLearner : PromptLearner
         var textWidth = clip.Config.Text.Width;
         var embed = clip.Config.EmbedDim;
         var init = config.CtxInit.Replace('_', ' ').Trim();
-        PromptPrefix = init.Length > 0 ? init : Placeholders(config.TextTokens);
+        var useInit = init.Length > 0 && PromptLearners.WordCount(init) == config.TextTokens;
+        PromptPrefix = useInit ? init : Placeholders(config.TextTokens);
         _context = Learn("prompt_learner.ctx",
-            init.Length > 0 ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator));
+            useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator));
         var hidden = Math.Max(1, embed / 16);
         var (w1, b1) = DefaultLinear(embed, hidden, generator);
         _linear1 = (Learn("prompt_learner.meta_net.linear1.weight", w1), Learn("prompt_learner.meta_net.linear1.bias", b1));

@@ -30,7 +30,9 @@ public sealed class IndependentLearner : PromptLearner
         else
         {
             // CoOp sizes its context by the init words; the deep methods use them only for n_ctx <= 4.
-            var useInit = init.Length > 0 && (config.Method == PromptMethod.CoOp || config.TextTokens <= 4);
+            var useInit = init.Length > 0 && (config.Method == PromptMethod.CoOp
+                ? PromptLearners.WordCount(init) == config.TextTokens
+                : config.TextTokens <= 4);
             PromptPrefix = useInit ? init : Placeholders(config.TextTokens);
             text.Add(Learn("prompt_learner.ctx",
                 useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator)));

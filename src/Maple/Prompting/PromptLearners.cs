@@ -14,9 +14,15 @@ public static class PromptLearners
     /// </summary>
     public static PromptLearner Create(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, long seed)
     {
+        if (config.Method is PromptMethod.CoOp or PromptMethod.CoCoOp && WordCount(config.CtxInit) > 0)
+            config = config with { TextTokens = WordCount(config.CtxInit) };
+        return Restore(config, clip, tokenizer, seed);
+    }
+
+    /// <summary>A learner of exactly <paramref name="config"/>'s shape, to be filled from a checkpoint.</summary>
+    public static PromptLearner Restore(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, long seed = 0)
+    {
         using var generator = new Generator((ulong)seed);
-        if (config.Method is PromptMethod.CoOp or PromptMethod.CoCoOp && config.CtxInit.Trim().Length > 0)
-            config = config with { TextTokens = config.CtxInit.Replace('_', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries).Length };
         return config.Method switch
         {
             PromptMethod.Maple => new MapleLearner(config, clip, tokenizer, generator),
@@ -24,4 +30,8 @@ public static class PromptLearners
             _ => new IndependentLearner(config, clip, tokenizer, generator),
         };
     }
+
+    /// <summary>Words in ctx_init, with underscores as spaces.</summary>
+    public static int WordCount(string ctxInit) =>
+        ctxInit.Replace('_', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
 }

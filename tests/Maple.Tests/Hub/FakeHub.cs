@@ -41,6 +41,9 @@ sealed class FakeHub : IDisposable
     /// <summary>ETags to announce instead of the true ones, by file.</summary>
     public Dictionary<string, string> EtagOverrides { get; } = [];
 
+    /// <summary>When set, file bodies are sent slowly, 64 KiB at a time with this pause between.</summary>
+    public TimeSpan? ChunkDelay { get; set; }
+
     /// <summary>Sizes to announce in HEAD answers instead of the true ones, by file.</summary>
     public Dictionary<string, long> HeadSizeOverrides { get; } = [];
 
@@ -150,11 +153,11 @@ sealed class FakeHub : IDisposable
                 unsatisfiable.Headers["Content-Range"] = $"bytes */{content.Length}";
                 return unsatisfiable;
             }
-            var partial = new TestResponse { Status = 206, Body = content[from..], CutAfter = cut };
+            var partial = new TestResponse { Status = 206, Body = content[from..], CutAfter = cut, ChunkDelay = ChunkDelay };
             partial.Headers["Content-Range"] = $"bytes {from}-{content.Length - 1}/{content.Length}";
             return partial;
         }
-        return new TestResponse { Body = content, CutAfter = cut };
+        return new TestResponse { Body = content, CutAfter = cut, ChunkDelay = ChunkDelay };
     }
 
     static TestResponse Error(int status, string code)

@@ -27,6 +27,11 @@ sealed class ProgressLog : IProgress<DownloadProgress>
     public void Report(DownloadProgress value) => reports.Enqueue(value);
 }
 
+sealed class CallbackProgress(Action<DownloadProgress> report) : IProgress<DownloadProgress>
+{
+    public void Report(DownloadProgress value) => report(value);
+}
+
 static class SampleRepo
 {
     public const string Id = "tiny-org/tiny-clip";

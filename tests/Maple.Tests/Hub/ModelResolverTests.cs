@@ -101,6 +101,21 @@ public sealed class ModelResolverTests
     }
 
     [Fact]
+    public async Task ACachedModelLackingOnlyOptionalFilesIsUsedWhenTheHubIsUnreachable()
+    {
+        using var cache = new TempCache();
+        string snapshot;
+        HubOptions options;
+        using (var gone = new FakeHub(SampleRepo.Id, SampleRepo.Files()))
+        {
+            snapshot = PythonCache.Write(cache.RepoFolder(gone.RepoId), gone, only: ClipModelFiles.Required);
+            options = cache.Options(gone);
+        }
+
+        Assert.Equal(snapshot, await new ModelResolver(options).ResolveAsync(SampleRepo.Id));
+    }
+
+    [Fact]
     public async Task AnInterruptedDownloadResumesWithARangeRequest()
     {
         using var cache = new TempCache();
@@ -122,6 +137,33 @@ public sealed class ModelResolverTests
         Assert.Equal("bytes=100000-", resumed.Header("Range"));
         Assert.Equal(hub.Files["model.safetensors"], File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
         Assert.False(File.Exists(incomplete));
+    }
+
+    [Fact]
+    public async Task ACancelledDownloadKeepsItsPartialFileForTheNextResolve()
+    {
+        using var cache = new TempCache();
+        using var hub = new FakeHub(SampleRepo.Id, SampleRepo.Files(weightBytes: 4_000_000)) { ChunkDelay = TimeSpan.FromMilliseconds(20) };
+        var resolver = new ModelResolver(cache.Options(hub));
+        using var cancel = new CancellationTokenSource();
+        var progress = new CallbackProgress(p =>
+        {
+            if (p.FileName == "model.safetensors" && p.BytesDone > 0)
+                cancel.Cancel();
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resolver.ResolveAsync(SampleRepo.Id, progress, cancel.Token));
+
+        var incomplete = Path.Combine(cache.RepoFolder(SampleRepo.Id), "blobs", hub.EtagOf("model.safetensors") + ".incomplete");
+        var kept = new FileInfo(incomplete).Length;
+        Assert.InRange(kept, 1, 4_000_000 - 1);
+        hub.ChunkDelay = null;
+
+        var folder = await resolver.ResolveAsync(SampleRepo.Id);
+
+        var resumed = hub.Requests.Last(r => r.Method == "GET" && r.Path.EndsWith("/model.safetensors"));
+        Assert.Equal($"bytes={kept}-", resumed.Header("Range"));
+        Assert.Equal(hub.Files["model.safetensors"], File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
     }
 
     [Fact]

@@ -21,6 +21,9 @@ sealed class TestResponse
     public byte[] Body { get; init; } = [];
 
     public int? CutAfter { get; init; }
+
+    /// <summary>When set, the body goes out in 64 KiB pieces with this pause between them.</summary>
+    public TimeSpan? ChunkDelay { get; init; }
 }
 
 /// <summary>
@@ -100,7 +103,13 @@ sealed class TestHttpServer : IDisposable
             if (request.Method != "HEAD")
             {
                 var count = Math.Min(response.CutAfter ?? response.Body.Length, response.Body.Length);
-                await stream.WriteAsync(response.Body.AsMemory(0, count), stop.Token);
+                const int chunk = 1 << 16;
+                for (var sent = 0; sent < count; sent += chunk)
+                {
+                    await stream.WriteAsync(response.Body.AsMemory(sent, Math.Min(chunk, count - sent)), stop.Token);
+                    if (response.ChunkDelay is { } delay)
+                        await Task.Delay(delay, stop.Token);
+                }
             }
             await stream.FlushAsync(stop.Token);
         }

@@ -132,7 +132,7 @@ public sealed class ModelResolver
         return cache.SnapshotFolder(commit);
     }
 
-    /// <summary>Completes a cached snapshot that has every required file; the hub being unreachable is no error here.</summary>
+    /// <summary>Completes a cached snapshot that has every required file; failing to is no error, the model is usable.</summary>
     async Task FetchOptionalAsync(HubCache cache, string commit, IReadOnlyList<string> files, IProgress<DownloadProgress>? progress, CancellationToken ct)
     {
         var downloader = NewDownloader();
@@ -146,9 +146,9 @@ public sealed class ModelResolver
                 else
                     await FetchAsync(downloader, cache, commit, info, progress, ct).ConfigureAwait(false);
             }
-            catch (HubException e) when (e.Kind is HubErrorKind.Network)
+            catch (HubException)
             {
-                return; // the cached model is usable without its optional files
+                return; // the cached model is usable without its optional files, whatever kept them away
             }
         }
     }

@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace Maple.Bench;
+
+/// <summary>One child process to start: a case with its settings, repeated to take the median.</summary>
+/// <param name="Case">The case's name.</param>
+/// <param name="Settings">The child's <c>--key value</c> options.</param>
+/// <param name="Repeats">How many children to run; the parent keeps the one with the median first figure.</param>
+/// <param name="NeedsTokenizer">Whether the case builds MaPLe prompts from text (train, eval).</param>
+public sealed record PlannedRun(string Case, Dictionary<string, string> Settings, int Repeats = 1, bool NeedsTokenizer = false)
+{
+    /// <summary>A one-line description for progress output.</summary>
+    public string Label => $"{Case} " + string.Join(" ", Settings.Where(s => s.Key != "model").Select(s => $"{s.Key}={s.Value}"));
+}
+
+/// <summary>The child runs a benchmark consists of, from the options.</summary>
+public static class BenchPlan
+{
+    /// <summary>Every run, in order.</summary>
+    public static List<PlannedRun> Create(BenchOptions options)
+    {
+        var quick = options.Quick;
+        var model = options.ModelFolder;
+        var threads = options.Threads;
+        string[] precisions = ["fp32", "bf16"];
+        var runs = new List<PlannedRun>();
+        Dictionary<string, string> Settings(params (string Key, object Value)[] values)
+        {
+            var settings = new Dictionary<string, string> { ["model"] = model };
+            foreach (var (key, value) in values)
+                settings[key] = Convert.ToString(value, CultureInfo.InvariantCulture)!;
+            return settings;
+        }
+
+        foreach (var name in options.Cases)
+        {
+            switch (name)
+            {
+                case "gemm":
+                    foreach (var p in precisions)
+                        foreach (var t in threads)
+                            runs.Add(new("gemm", Settings(("precision", p), ("threads", t), ("iterations", quick ? 3 : 10))));
+                    break;
+                case "load":
+                    // Loading is one memcpy per tensor: threads do not matter, repeats do (page cache, allocator).
+                    foreach (var p in precisions)
+                        runs.Add(new("load", Settings(("precision", p), ("threads", threads[0])), Repeats: quick ? 1 : 3));
+                    break;
+                case "image":
+                    foreach (var p in precisions)
+                        foreach (var t in threads)
+                            runs.Add(new("image", Settings(("precision", p), ("threads", t), ("batch", 32), ("warmup", 1), ("iterations", quick ? 1 : 3))));
+                    break;
+                case "text":
+                    foreach (var p in precisions)
+                        foreach (var t in threads)
+                            runs.Add(new("text", Settings(("precision", p), ("threads", t), ("classes", 100), ("warmup", 1), ("iterations", quick ? 3 : 10))));
+                    break;
+                case "train":
+                    // The targets are for one thread; two threads are measured at 10 classes, the reference's setting.
+                    foreach (var p in precisions)
+                    {
+                        foreach (var classes in new[] { 10, 100, 1000 })
+                        {
+                            var counts = threads.Where(t => t == 1 || classes == 10 || !threads.Contains(1));
+                            foreach (var t in counts)
+                            {
+                                runs.Add(new("train", Settings(("precision", p), ("threads", t), ("classes", classes), ("batch", 4),
+                                    ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
+                            }
+                        }
+                    }
+                    break;
+                case "eval":
+                    foreach (var classes in new[] { 100, 1000 })
+                        foreach (var t in threads)
+                            runs.Add(new("eval", Settings(("precision", "bf16"), ("threads", t), ("classes", classes), ("batch", 32),
+                                ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
+                    break;
+                case "preprocess":
+                    runs.Add(new("preprocess", Settings(("threads", 1), ("iterations", quick ? 50 : 300))));
+                    break;
+            }
+        }
+        return runs;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Maple.Bench;
+
+/// <summary>The results as a Markdown table (printed, or saved as .md) or JSON (saved as .json).</summary>
+public static class Report
+{
+    /// <summary>The Markdown report: the figures, the training steps' breakdown, and how they were made.</summary>
+    public static string Markdown(RunEnvironment environment, IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"## Maple.Bench ({(environment.Quick ? "quick" : "full")} run)");
+        text.AppendLine();
+        text.AppendLine("| case | setting | figure | value | unit | target | met? | peak RSS (MB) |");
+        text.AppendLine("|---|---|---|---:|---|---|---|---:|");
+        foreach (var m in measurements)
+        {
+            var met = m.Met switch { true => "yes", false => "**no**", null => "" };
+            var value = double.IsNaN(m.Value) ? "—" : Format(m.Value);
+            var figure = m.Note is null ? m.Figure : $"{m.Figure} ({m.Note})";
+            text.AppendLine($"| {m.Case} | {m.Setting} | {figure} | {value} | {m.Unit} | {m.TargetText} | {met} | {Format(m.PeakRssMb, "0")} |");
+        }
+
+        var steps = measurements.Where(m => m is { Case: "train", Figure: "step time", Details: not null } && !double.IsNaN(m.Value)).ToList();
+        if (steps.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Training step, seconds per phase (mean over the timed steps):");
+            text.AppendLine();
+            text.AppendLine("| setting | text fwd | image fwd | loss | backward | SGD | total | CPU s/step | eot |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var m in steps)
+            {
+                var d = m.Details!;
+                string D(string key) => d.TryGetValue(key, out var v) ? Format(v) : "";
+                text.AppendLine($"| {m.Setting} | {D("text_forward")} | {D("image_forward")} | {D("loss")} | {D("backward")} | {D("sgd")} | {Format(m.Value)} | {D("cpu_seconds_per_step")} | {D("eot_min")}–{D("eot_max")} |");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine($"Command: `{environment.Command}`");
+        text.AppendLine();
+        text.AppendLine($"Machine: {environment.Cpu}; native bf16: {(environment.NativeBf16 ? "yes" : "no")}; {environment.Runtime}; " +
+            $"load average {Format(environment.LoadAverageBefore)} before, {Format(environment.LoadAverageAfter)} after; started {environment.Started:yyyy-MM-dd HH:mm} UTC.");
+        return text.ToString();
+    }
+
+    /// <summary>The JSON report: the environment and every measurement with its details.</summary>
+    public static string Json(RunEnvironment environment, IReadOnlyList<Measurement> measurements) =>
+        JsonSerializer.Serialize(new { environment, measurements }, new JsonSerializerOptions(ResultJson.Options) { WriteIndented = true });
+
+    static string Format(double value, string? format = null)
+    {
+        if (double.IsNaN(value))
+            return "—";
+        format ??= Math.Abs(value) switch
+        {
+            >= 100 => "0",
+            >= 10 => "0.0",
+            >= 1 => "0.00",
+            _ => "0.000",
+        };
+        return value.ToString(format, CultureInfo.InvariantCulture);
+    }
+}

@@ -35,4 +35,8 @@ public sealed class LayerPrompts
 
     /// <summary>The input tokens.</summary>
     public Tensor Input => _layers[0]!;
+
+    /// <summary>The prompts of some rows of the batch: per-row tokens [batch, n, width] are selected, shared ones kept.</summary>
+    internal LayerPrompts SelectRows(Tensor rows) =>
+        new(_layers.Select(t => t is { } tokens && tokens.dim() == 3 ? tokens.index_select(0, rows) : t).ToList());
 }

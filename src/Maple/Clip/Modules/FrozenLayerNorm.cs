@@ -30,4 +30,16 @@ public sealed class FrozenLayerNorm : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input) =>
         nn.functional.layer_norm(input.to(ScalarType.Float32), _shape, Weight, Bias, _eps);
+
+    /// <summary>The gradient of the input (fp32) from the gradient of the output, recomputing the normalisation.</summary>
+    internal Tensor InputGradient(Tensor input, Tensor gradOutput)
+    {
+        using var scope = NewDisposeScope();
+        using (enable_grad())
+        {
+            var leaf = input.detach().requires_grad_(true);
+            var output = forward(leaf);
+            return autograd.grad([output], [leaf], [gradOutput.to(output.dtype)])[0].MoveToOuterDisposeScope();
+        }
+    }
 }

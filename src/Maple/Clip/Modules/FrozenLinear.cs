@@ -31,4 +31,7 @@ public sealed class FrozenLinear : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor input) =>
         nn.functional.linear(input.to(Weight.dtype), Weight, Bias);
+
+    /// <summary>The gradient of the input from the gradient of the output, in the weight's dtype (the weight itself gets none).</summary>
+    internal Tensor InputGradient(Tensor gradOutput) => gradOutput.to(Weight.dtype).matmul(Weight);
 }

@@ -6,6 +6,8 @@ namespace Maple.Clip.Modules;
 /// <summary>The transformer block's feed-forward network: c_fc, activation, c_proj.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
+    const double QuickGeluScale = 1.702;
+
     readonly bool _quickGelu;
 
     /// <summary>Creates the network; <paramref name="activation"/> is <c>quick_gelu</c> or <c>gelu</c>.</summary>
@@ -28,9 +30,30 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden = Fc.forward(input);
-        // CLIP was trained with x·sigmoid(1.702x), a cheaper approximation of GELU.
-        hidden = _quickGelu ? hidden * sigmoid(hidden * 1.702) : nn.functional.gelu(hidden);
-        return Proj.forward(hidden).MoveToOuterDisposeScope();
+        return Proj.forward(Activate(Fc.forward(input))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The activation between the two layers.</summary>
+    public Tensor Activate(Tensor hidden)
+    {
+        if (!_quickGelu)
+            return nn.functional.gelu(hidden);
+        // CLIP was trained with x·sigmoid(1.702x), a cheaper approximation of GELU. Written as
+        // silu(1.702x)/1.702, backward keeps one tensor (silu's input) instead of two, and runs one fused
+        // kernel; without autograd, all three steps work in one buffer.
+        var scaled = hidden * QuickGeluScale;
+        return (is_grad_enabled() && hidden.requires_grad ? nn.functional.silu(scaled) : scaled.silu_()).div_(QuickGeluScale);
+    }
+
+    /// <summary>The gradient of the activation's input from the gradient of its output (recomputing the activation).</summary>
+    internal Tensor ActivationGradient(Tensor hidden, Tensor gradActivated)
+    {
+        using var scope = NewDisposeScope();
+        using (enable_grad())
+        {
+            var leaf = hidden.detach().requires_grad_(true);
+            var activated = Activate(leaf);
+            return autograd.grad([activated], [leaf], [gradActivated.to(activated.dtype)])[0].MoveToOuterDisposeScope();
+        }
     }
 }

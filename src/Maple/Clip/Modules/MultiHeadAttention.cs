@@ -32,11 +32,56 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return OutProj.forward(Attend(Project(input))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>q, k and v of a sequence [batch, length, width]: one view [3, batch, heads, length, head_dim] of the projection.</summary>
+    public Tensor Project(Tensor input)
+    {
         var (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2]);
-        // [B, L, 3W] -> 3 × [B, heads, L, head_dim]
-        var qkv = InProj.forward(input).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
-        var attended = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], null, 0.0, IsCausal);
-        var merged = attended.transpose(1, 2).reshape(batch, length, width);
-        return OutProj.forward(merged).MoveToOuterDisposeScope();
+        return InProj.forward(input).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
+    }
+
+    /// <summary>Attention over projected q, k and v (<see cref="Project"/>), heads merged: [batch, length, width].</summary>
+    public Tensor Attend(Tensor qkv)
+    {
+        var (batch, length) = (qkv.shape[1], qkv.shape[3]);
+        // The fused kernel is the fastest forward, but its CPU backward costs 5-7x the explicit one for
+        // short sequences (text prompts, bf16): a pass that needs gradients takes the explicit path.
+        var attended = is_grad_enabled() && qkv.requires_grad
+            ? ExplicitAttention(qkv[0], qkv[1], qkv[2])
+            : nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], null, 0.0, IsCausal);
+        return attended.transpose(1, 2).reshape(batch, length, -1);
+    }
+
+    /// <summary>
+    /// The gradient of <see cref="Attend"/>'s input from the gradient of its output, in the layout of the
+    /// projection's output [batch, length, 3·width]. The attention is recomputed: it is cheap next to the
+    /// projections, and keeping only q, k and v is what lets training hold many classes.
+    /// </summary>
+    internal Tensor AttendGradient(Tensor qkv, Tensor gradMerged)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, heads, length, headDim) = (qkv.shape[1], qkv.shape[2], qkv.shape[3], qkv.shape[4]);
+        var gradHeads = gradMerged.view(batch, length, heads, headDim).transpose(1, 2);
+        using (enable_grad())
+        {
+            var leaf = qkv.detach().requires_grad_(true);
+            var attended = ExplicitAttention(leaf[0], leaf[1], leaf[2]);
+            var gradQkv = autograd.grad([attended], [leaf], [gradHeads.to(attended.dtype)])[0];
+            return gradQkv.permute(1, 3, 0, 2, 4).reshape(batch, length, 3 * heads * headDim).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>softmax(q·kᵀ/√d)·v with the scores in fp32, whatever the dtype of q, k and v.</summary>
+    Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v)
+    {
+        var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        if (IsCausal)
+        {
+            var length = q.shape[^2];
+            scores = scores.masked_fill(ones(length, length, ScalarType.Bool).triu(1), double.NegativeInfinity);
+        }
+        return scores.softmax(-1).matmul(v.to(ScalarType.Float32)).to(q.dtype);
     }
 }

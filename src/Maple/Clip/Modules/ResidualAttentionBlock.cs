@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Maple.Clip.Modules;
@@ -6,6 +7,8 @@ namespace Maple.Clip.Modules;
 /// <summary>A pre-LayerNorm transformer block. The residual stream stays fp32 in every precision.</summary>
 public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
 {
+    readonly Parameter[] _weights;
+
     /// <summary>Creates a block.</summary>
     public ResidualAttentionBlock(long width, long heads, long hidden, string activation, double eps, bool causal, ScalarType dtype)
         : base(nameof(ResidualAttentionBlock))
@@ -18,6 +21,7 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
         register_module("ln_1", Norm1);
         register_module("mlp", Mlp);
         register_module("ln_2", Norm2);
+        _weights = parameters().ToArray();
     }
 
     /// <summary>Self-attention.</summary>
@@ -35,9 +39,41 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
+        // Prompt training needs only the input's gradient: the block's own backward pass keeps less than
+        // half of what autograd would (see FrozenBlockFunction).
+        if (is_grad_enabled() && x.requires_grad && !_weights.Any(w => w.requires_grad))
+            return FrozenBlockFunction.apply(x, this);
         using var scope = NewDisposeScope();
-        x = x + Attention.forward(Norm1.forward(x)).to(ScalarType.Float32);
-        x = x + Mlp.forward(Norm2.forward(x)).to(ScalarType.Float32);
-        return x.MoveToOuterDisposeScope();
+        return ForwardKeeping(x).Output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The block's forward pass, returning with its output the tensors that <see cref="InputGradient"/>
+    /// needs: q/k/v [3, batch, heads, length, head_dim], the residual stream between attention and MLP
+    /// (fp32), and the MLP's hidden layer before the activation.
+    /// </summary>
+    internal (Tensor Output, Tensor Qkv, Tensor Middle, Tensor Hidden) ForwardKeeping(Tensor x)
+    {
+        // The residual adds write into the branch's fresh fp32 result (nothing else holds it): one buffer fewer each.
+        var qkv = Attention.Project(Norm1.forward(x));
+        var middle = Attention.OutProj.forward(Attention.Attend(qkv)).to(ScalarType.Float32).add_(x);
+        var hidden = Mlp.Fc.forward(Norm2.forward(middle));
+        var output = Mlp.Proj.forward(Mlp.Activate(hidden)).to(ScalarType.Float32).add_(middle);
+        return (output, qkv, middle, hidden);
+    }
+
+    /// <summary>
+    /// The gradient of the block's input (fp32) from the gradient of its output, given what
+    /// <see cref="ForwardKeeping"/> kept. The weights are frozen and get no gradient; the LayerNorms, the
+    /// attention and the activation are recomputed, the products are not.
+    /// </summary>
+    internal Tensor InputGradient(Tensor x, Tensor qkv, Tensor middle, Tensor hidden, Tensor grad)
+    {
+        using var scope = NewDisposeScope();
+        var gradHidden = Mlp.ActivationGradient(hidden, Mlp.Proj.InputGradient(grad));
+        var gradMiddle = grad + Norm2.InputGradient(middle, Mlp.Fc.InputGradient(gradHidden));
+        var gradQkv = Attention.AttendGradient(qkv, Attention.OutProj.InputGradient(gradMiddle));
+        var gradInput = gradMiddle + Norm1.InputGradient(x, Attention.InProj.InputGradient(gradQkv));
+        return gradInput.MoveToOuterDisposeScope();
     }
 }

@@ -56,21 +56,41 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor tokenIds, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
-        var endOfText = tokenIds.argmax(-1);
-        // With the causal mask, the end-of-text feature depends on no later position: running only up
-        // to the longest prompt's end gives the same result bit for bit, and far less work than 77.
-        var length = endOfText.max().item<long>() + 1;
-        var x = Embed(tokenIds[.., ..(int)length]);
         if (prompts is not null)
-        {
             CheckWidth(prompts);
-            x = PromptedTransformer.Replace(x, prompts.Input, PromptSlot.AfterFirstToken);
+        var endOfText = tokenIds.argmax(-1);
+        // With the causal mask, a prompt's end-of-text feature depends on no later position, so each
+        // prompt needs only its first eot+1 positions: prompts of equal length run together, and the
+        // longest class name does not make every other prompt pay for its padding.
+        var lengths = endOfText.data<long>().ToArray();
+        var groups = Enumerable.Range(0, lengths.Length).GroupBy(i => lengths[i]).ToList();
+        if (groups.Count == 1)
+            return Encode(tokenIds, endOfText, prompts).MoveToOuterDisposeScope();
+
+        var parts = new List<Tensor>(groups.Count);
+        foreach (var group in groups)
+        {
+            var rows = tensor(group.Select(i => (long)i).ToArray());
+            parts.Add(Encode(tokenIds.index_select(0, rows), endOfText.index_select(0, rows), prompts?.SelectRows(rows)));
         }
-        x = x + PositionalEmbedding[..(int)length];
+        var inverse = new long[lengths.Length];
+        var position = 0L;
+        foreach (var row in groups.SelectMany(g => g))
+            inverse[row] = position++;
+        return cat(parts, 0).index_select(0, tensor(inverse)).MoveToOuterDisposeScope();
+    }
+
+    Tensor Encode(Tensor tokenIds, Tensor endOfText, LayerPrompts? prompts)
+    {
+        var length = (int)endOfText.max().item<long>() + 1;
+        var x = Embed(tokenIds[.., ..length]);
+        if (prompts is not null)
+            x = PromptedTransformer.Replace(x, prompts.Input, PromptSlot.AfterFirstToken);
+        x = x + PositionalEmbedding[..length];
         x = Transformer.Forward(x, prompts, PromptSlot.AfterFirstToken);
-        x = FinalNorm.forward(x);
-        var pooled = x[arange(x.shape[0]), endOfText];
-        return Projection.forward(pooled).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        // LayerNorm works row by row: normalising only the pooled rows gives the same features.
+        var pooled = FinalNorm.forward(x[arange(x.shape[0]), endOfText]);
+        return Projection.forward(pooled).to(ScalarType.Float32);
     }
 
     void CheckWidth(LayerPrompts prompts)

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace Maple.Imaging;
+
+/// <summary>
+/// Decodes JPEG, PNG, BMP, GIF and WebP files (and any other format SkiaSharp recognises) into
+/// <see cref="RgbImage"/>, matching Pillow's <c>Image.open(p).convert("RGB")</c>: palette and grayscale images are
+/// expanded, alpha is dropped (not composited), CMYK JPEGs are converted the way Pillow converts them, EXIF
+/// orientation is not applied and no colour profile is applied. GIFs give their first frame.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Reads and decodes an image file.</summary>
+    /// <param name="path">The image file.</param>
+    /// <returns>The decoded pixels.</returns>
+    /// <exception cref="ImageDecodeException">
+    /// The file is missing, unreadable, empty, not an image, truncated or otherwise damaged.
+    /// </exception>
+    public static RgbImage Decode(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageDecodeException(path, "the file does not exist", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ImageDecodeException(path, $"the file could not be read ({e.Message})", e);
+        }
+        return Decode(data, path);
+    }
+
+    /// <summary>Decodes an encoded image held in memory.</summary>
+    /// <param name="data">The encoded file contents.</param>
+    /// <param name="nameForErrors">A file name or description to put in error messages.</param>
+    /// <returns>The decoded pixels.</returns>
+    /// <exception cref="ImageDecodeException">The data is empty, not an image, truncated or otherwise damaged.</exception>
+    public static RgbImage Decode(byte[] data, string nameForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Decode(data.AsSpan(), nameForErrors);
+    }
+
+    /// <summary>Decodes an encoded image held in memory.</summary>
+    /// <param name="data">The encoded file contents.</param>
+    /// <param name="nameForErrors">A file name or description to put in error messages.</param>
+    /// <returns>The decoded pixels.</returns>
+    /// <exception cref="ImageDecodeException">The data is empty, not an image, truncated or otherwise damaged.</exception>
+    public static RgbImage Decode(ReadOnlySpan<byte> data, string nameForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(nameForErrors);
+        if (data.IsEmpty)
+            throw new ImageDecodeException(nameForErrors, "the file is empty (0 bytes)");
+
+        using var skData = SKData.CreateCopy(data);
+        using var codec = SKCodec.Create(skData)
+            ?? throw new ImageDecodeException(nameForErrors,
+                $"not a recognised image format (expected JPEG, PNG, BMP, GIF or WebP; {data.Length} bytes starting {Magic(data)})");
+
+        var width = codec.Info.Width;
+        var height = codec.Info.Height;
+        if (width < 1 || height < 1)
+            throw new ImageDecodeException(nameForErrors, $"the image has no pixels ({width}x{height})");
+        var pixelCount = (long)width * height;
+        if (pixelCount * 4 > Array.MaxLength)
+            throw new ImageDecodeException(nameForErrors, $"the image is too large to decode ({width}x{height})");
+
+        // Unpremultiplied RGBA with no colour space: Skia then applies no ICC/gAMA conversion and leaves colour
+        // values of transparent pixels alone, so dropping alpha afterwards equals Pillow's RGBA -> RGB.
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = ArrayPool<byte>.Shared.Rent((int)(pixelCount * 4));
+        try
+        {
+            SKCodecResult result;
+            var pin = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                result = codec.GetPixels(info, pin.AddrOfPinnedObject(), width * 4, SKCodecOptions.Default);
+            }
+            finally
+            {
+                pin.Free();
+            }
+            // IncompleteInput means Skia filled the missing part with a default colour: a truncated file must fail
+            // rather than feed a half-grey picture to the model.
+            if (result != SKCodecResult.Success)
+                throw new ImageDecodeException(nameForErrors, Describe(result, codec.EncodedFormat));
+
+            var pixels = GC.AllocateUninitializedArray<byte>((int)(pixelCount * 3));
+            DropAlpha(rgba.AsSpan(0, (int)(pixelCount * 4)), pixels);
+            return new RgbImage(width, height, pixels);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
+    static string Describe(SKCodecResult result, SKEncodedImageFormat format) => result switch
+    {
+        SKCodecResult.IncompleteInput => $"the {format} data is truncated (incomplete input)",
+        SKCodecResult.ErrorInInput => $"the {format} data is corrupt",
+        SKCodecResult.InvalidInput => $"the {format} data is invalid",
+        _ => $"the {format} decoder failed ({result})",
+    };
+
+    static string Magic(ReadOnlySpan<byte> data) =>
+        Convert.ToHexString(data[..Math.Min(8, data.Length)]).ToLowerInvariant();
+
+    static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    {
+        var n = rgb.Length / 3;
+        for (int i = 0, s = 0, d = 0; i < n; i++, s += 4, d += 3)
+        {
+            rgb[d] = rgba[s];
+            rgb[d + 1] = rgba[s + 1];
+            rgb[d + 2] = rgba[s + 2];
+        }
+    }
+}

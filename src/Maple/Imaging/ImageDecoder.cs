@@ -93,6 +93,9 @@ public static class ImageDecoder
             if (result != SKCodecResult.Success)
                 throw new ImageDecodeException(nameForErrors, Describe(result, codec.EncodedFormat));
 
+            if (codec.EncodedFormat == SKEncodedImageFormat.Gif)
+                GifTransparency.Apply(data, rgba.AsSpan(0, (int)(pixelCount * 4)));
+
             var pixels = GC.AllocateUninitializedArray<byte>((int)(pixelCount * 3));
             DropAlpha(rgba.AsSpan(0, (int)(pixelCount * 4)), pixels);
             return new RgbImage(width, height, pixels);

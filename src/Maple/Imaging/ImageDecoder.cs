@@ -9,7 +9,9 @@ namespace Maple.Imaging;
 /// Decodes JPEG, PNG, BMP, GIF and WebP files (and any other format SkiaSharp recognises) into
 /// <see cref="RgbImage"/>, matching Pillow's <c>Image.open(p).convert("RGB")</c>: palette and grayscale images are
 /// expanded, alpha is dropped (not composited), CMYK JPEGs are converted the way Pillow converts them, EXIF
-/// orientation is not applied and no colour profile is applied. GIFs give their first frame.
+/// orientation is not applied and no colour profile is applied. GIFs give their first frame, with transparent
+/// pixels showing their palette colour as in Pillow; 16-bit grayscale PNGs are clipped to 0..255 as Pillow's mode
+/// <c>I</c> conversion does.
 /// </summary>
 public static class ImageDecoder
 {
@@ -64,6 +66,9 @@ public static class ImageDecoder
         using var codec = SKCodec.Create(skData)
             ?? throw new ImageDecodeException(nameForErrors,
                 $"not a recognised image format (expected JPEG, PNG, BMP, GIF or WebP; {data.Length} bytes starting {Magic(data)})");
+
+        if (codec.EncodedFormat == SKEncodedImageFormat.Png && Png16GrayDecoder.Applies(data))
+            return Png16GrayDecoder.Decode(data, nameForErrors);
 
         var width = codec.Info.Width;
         var height = codec.Info.Height;

@@ -44,6 +44,16 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void Truncated16BitGrayPngFails()
+    {
+        var png = File.ReadAllBytes(Path.Combine(Fixtures.RepositoryRoot, "tests", "Maple.Tests", "Imaging", "Data", "decode", "gray16.png"));
+        Assert.Equal(37, ImageDecoder.Decode(png, "gray16.png").Width);
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(png[..(png.Length / 2)], "gray16_half.png"));
+        Assert.Contains("gray16_half.png", e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
     public void GarbageFailsWithTheGivenName()
     {
         var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode("just some text"u8.ToArray(), "notes.txt"));

@@ -60,6 +60,44 @@ def png16_rgb(path, arr):
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def png16_gray(path, arr, interlace):
+    """16-bit grayscale PNG, rows filtered with types 0..4 in turn, optionally Adam7-interlaced."""
+    import zlib
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    def paeth(a, b, c):
+        p = a + b - c
+        pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+        return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+    def filtered(row, prev, ft):
+        out = bytearray()
+        for i in range(len(row)):
+            a = row[i - 2] if i >= 2 else 0
+            b = prev[i]
+            c = prev[i - 2] if i >= 2 else 0
+            out.append((row[i] - [0, a, b, (a + b) >> 1, paeth(a, b, c)][ft]) & 255)
+        return bytes([ft]) + bytes(out)
+
+    h, w = arr.shape
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)] if interlace else [(0, 0, 1, 1)]
+    raw, k = b"", 0
+    for x0, y0, dx, dy in passes:
+        sub = arr[y0::dy, x0::dx]
+        if sub.size == 0:
+            continue
+        prev = bytes(sub.shape[1] * 2)
+        for r in sub:
+            rb = r.astype(">u2").tobytes()
+            raw += filtered(rb, prev, k % 5)
+            prev, k = rb, k + 1
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 0, 0, 0, interlace))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def gif_on_larger_canvas(src, dst):
     b = bytearray(open(src, "rb").read())
     w, h = struct.unpack("<HH", b[6:10])
@@ -90,6 +128,9 @@ pal.save(d("palette.bmp"))
 pal.save(d("transparent.gif"), transparency=3)
 gif_on_larger_canvas(d("transparent.gif"), d("transparent_canvas.gif"))
 img.save(d("lossy.webp"), quality=80)
+# Pillow opens 16-bit grayscale as mode I and clips to 0..255 on convert("RGB"): keep most samples small.
+Image.fromarray(rng.integers(0, 600, size=(23, 37)).astype(np.uint16)).save(d("gray16.png"))
+png16_gray(d("gray16_interlaced.png"), rng.integers(0, 600, size=(23, 37)), 1)
 rgba.save(d("rgba_lossless.webp"), lossless=True)
 
 decoded = {}

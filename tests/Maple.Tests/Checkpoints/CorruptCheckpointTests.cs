@@ -1,0 +1,116 @@
+using Maple.Clip.Checkpoints;
+
+namespace Maple.Tests.Checkpoints;
+
+public sealed class CorruptCheckpointTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("maple-corrupt-pickle-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Theory]
+    [InlineData("model.pth.tar-5")]
+    [InlineData("views-legacy.pt")]
+    public void TruncatedFile_GivesAnErrorNamingIt(string file)
+    {
+        var bytes = File.ReadAllBytes(TorchTestData.File(file));
+        foreach (var keep in new[] { bytes.Length / 2, bytes.Length - 30, 10 })
+        {
+            var path = Write($"truncated-{keep}-{file}", bytes[..keep]);
+
+            var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.LoadStateDict(path));
+
+            Assert.Contains(path, error.Message);
+        }
+    }
+
+    [Fact]
+    public void DamagedStorageRecord_GivesAnErrorNamingTheFile()
+    {
+        var path = Path.Combine(folder, "short-storage.pt");
+        var pickle = new PickleBuilder().Proto().Tensor("FloatStorage", "0", 4, 0, [4], [1]).Op('.').ToArray();
+        PickleBuilder.WriteTorchZip(path, pickle, new Dictionary<string, byte[]> { ["0"] = new byte[12] });
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("data/0", error.Message);
+    }
+
+    [Fact]
+    public void MissingStorageRecord_GivesAnErrorNamingTheFile()
+    {
+        var path = Path.Combine(folder, "no-storage.pt");
+        var pickle = new PickleBuilder().Proto().Tensor("FloatStorage", "3", 4, 0, [4], [1]).Op('.').ToArray();
+        PickleBuilder.WriteTorchZip(path, pickle);
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("archive/data/3", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0, new[] { 5 }, new[] { 1 })]
+    [InlineData(2, new[] { 3 }, new[] { 1 })]
+    [InlineData(0, new[] { 2, 2 }, new[] { 3, 1 })]
+    [InlineData(-1, new[] { 2 }, new[] { 1 })]
+    [InlineData(0, new[] { 2 }, new[] { -1 })]
+    public void ViewOutsideItsStorage_IsRejectedBeforeAnyRead(int offset, int[] size, int[] stride)
+    {
+        var path = Path.Combine(folder, "bad-view.pt");
+        var pickle = new PickleBuilder().Proto().Tensor("FloatStorage", "0", 4, offset, size, stride).Op('.').ToArray();
+        PickleBuilder.WriteTorchZip(path, pickle, new Dictionary<string, byte[]> { ["0"] = new byte[16] });
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void NotATorchFile_GivesAnErrorNamingIt()
+    {
+        var empty = Write("empty.pt", []);
+        var text = Write("text.pt", "hello"u8.ToArray());
+        var zipWithoutPickle = Path.Combine(folder, "other.zip");
+        using (var zip = new System.IO.Compression.ZipArchive(File.Create(zipWithoutPickle), System.IO.Compression.ZipArchiveMode.Create))
+            zip.CreateEntry("readme.txt");
+
+        Assert.Contains(empty, Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(empty)).Message);
+        Assert.Contains(text, Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(text)).Message);
+        var noPickle = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(zipWithoutPickle));
+        Assert.Contains(zipWithoutPickle, noPickle.Message);
+        Assert.Contains("data.pkl", noPickle.Message);
+    }
+
+    [Fact]
+    public void MalformedPickle_GivesAnErrorNamingTheFileAndOffset()
+    {
+        var path = Path.Combine(folder, "stack.pt");
+        PickleBuilder.WriteTorchZip(path, new PickleBuilder().Proto().Op('s').Op('.').ToArray());
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("pickle offset 2", error.Message);
+    }
+
+    [Fact]
+    public void CheckpointWithoutStateDict_SaysWhatItHolds()
+    {
+        var path = Path.Combine(folder, "no-state-dict.pt");
+        PickleBuilder.WriteTorchZip(path, new PickleBuilder().Proto().Op('}').String("epoch").Int(3).Op('s').Op('.').ToArray());
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.LoadStateDict(path));
+
+        Assert.Contains("'state_dict'", error.Message);
+        Assert.Contains("'epoch'", error.Message);
+    }
+
+    string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}

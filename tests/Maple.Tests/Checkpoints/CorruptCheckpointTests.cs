@@ -107,6 +107,41 @@ public sealed class CorruptCheckpointTests : IDisposable
         Assert.Contains("'epoch'", error.Message);
     }
 
+    [Fact]
+    public void ExponentiallyLargeKey_IsHashedQuickly()
+    {
+        // t0 = (); t(n+1) = (tn, tn) through the memo: 100 levels stand for 2**100 leaves.
+        var pickle = new PickleBuilder().Proto().Op('}').Op(')');
+        for (var level = 0; level < 100; level++)
+            pickle.Op('q').Byte(0).Op('h').Byte(0).Op(0x86);
+        pickle.Int(1).Op('s').Op('.');
+        var path = Path.Combine(folder, "deep-key.pt");
+        PickleBuilder.WriteTorchZip(path, pickle.ToArray());
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var dict = Assert.IsType<OrderedDictionary<object, object?>>(TorchCheckpointReader.Load(path));
+
+        Assert.Single(dict);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"took {started.Elapsed}");
+    }
+
+    [Fact]
+    public void DeeplyNestedLists_AreRejectedRatherThanOverflowingTheStack()
+    {
+        var pickle = new PickleBuilder().Proto();
+        for (var level = 0; level < 100_000; level++)
+            pickle.Op(']');
+        for (var level = 0; level < 99_999; level++)
+            pickle.Op('a');
+        pickle.Op('.');
+        var path = Path.Combine(folder, "deep-lists.pt");
+        PickleBuilder.WriteTorchZip(path, pickle.ToArray());
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Contains(path, error.Message);
+    }
+
     string Write(string name, byte[] bytes)
     {
         var path = Path.Combine(folder, name);

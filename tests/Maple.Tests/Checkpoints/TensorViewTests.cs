@@ -125,4 +125,22 @@ public sealed class TensorViewTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void NumpyScalars_ComeOutAsNumbers()
+    {
+        var values = Assert.IsType<OrderedDictionary<object, object?>>(TorchCheckpointReader.Load(TorchTestData.File("numpy-scalars.pt")));
+        try
+        {
+            Assert.Equal(91.25, values["best_acc"]);
+            Assert.Equal(-7L, values["step"]);
+            Assert.Equal(true, values["flag"]);
+            Assert.Equal(0.5, values["half"]);
+            Assert.Equal(3L, values["big_endian"]);
+        }
+        finally
+        {
+            TorchTestData.DisposeAll(values);
+        }
+    }
 }

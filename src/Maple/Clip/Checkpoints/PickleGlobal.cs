@@ -31,6 +31,8 @@ enum PickleGlobalKind
     Size,
     Device,
     InertClass,
+    NumpyDtype,
+    NumpyScalar,
 }
 
 /// <summary>A global (class or function) the pickle referred to and the allow-list accepted. It is only a name: nothing is imported or run.</summary>

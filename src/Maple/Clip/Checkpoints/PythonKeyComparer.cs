@@ -10,36 +10,57 @@ namespace Maple.Clip.Checkpoints;
 /// </summary>
 sealed class PythonKeyComparer : IEqualityComparer<object>
 {
-    // A hostile pickle can nest tuples deeply; comparing them recursively must not overflow the stack.
-    const int MaxDepth = 200;
+    // A pickle can build tuples that share sub-tuples through its memo, so a key of a few hundred bytes
+    // can stand for an exponentially large tree: hashing looks at a bounded number of elements, and
+    // comparing more than that many is refused as a malformed file.
+    const int MaxVisits = 100_000;
 
     public static PythonKeyComparer Instance { get; } = new();
 
-    public new bool Equals(object? x, object? y) => Equals(x, y, 0);
-
-    public int GetHashCode(object obj) => Hash(obj, 0);
-
-    static bool Equals(object? x, object? y, int depth)
+    public new bool Equals(object? x, object? y)
     {
+        var budget = MaxVisits;
+        return Equals(x, y, ref budget);
+    }
+
+    public int GetHashCode(object obj)
+    {
+        var budget = MaxVisits;
+        return Hash(obj, ref budget);
+    }
+
+    static bool Equals(object? x, object? y, ref int budget)
+    {
+        if (--budget < 0)
+            throw new InvalidDataException("a dict key or set member too large to compare");
         if (ReferenceEquals(x, y))
             return true;
         if (x is null || y is null)
             return false;
         if (IsNumber(x) && IsNumber(y))
             return NumbersEqual(x, y);
-        if (depth > MaxDepth)
-            throw new InvalidDataException($"tuples nested deeper than {MaxDepth} levels used as keys");
-        return (x, y) switch
+        switch (x, y)
         {
-            (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
-            (byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b),
-            (object?[] a, object?[] b) => a.Length == b.Length && a.Zip(b).All(p => Equals(p.First, p.Second, depth + 1)),
-            // Tensors and objects hash by identity in Python (a tensor's Equals compares values here).
-            _ => false,
-        };
+            case (string a, string b):
+                return string.Equals(a, b, StringComparison.Ordinal);
+            case (byte[] a, byte[] b):
+                return a.AsSpan().SequenceEqual(b);
+            case (object?[] a, object?[] b):
+                if (a.Length != b.Length)
+                    return false;
+                for (var i = 0; i < a.Length; i++)
+                {
+                    if (!Equals(a[i], b[i], ref budget))
+                        return false;
+                }
+                return true;
+            default:
+                // Tensors and objects hash by identity in Python (and a tensor's Equals compares values here).
+                return false;
+        }
     }
 
-    static int Hash(object? obj, int depth)
+    static int Hash(object? obj, ref int budget)
     {
         switch (obj)
         {
@@ -60,11 +81,14 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
                 hash.AddBytes(bytes);
                 return hash.ToHashCode();
             case object?[] tuple:
-                if (depth > MaxDepth)
-                    return 7;
                 var combined = new HashCode();
+                combined.Add(tuple.Length);
                 foreach (var item in tuple)
-                    combined.Add(Hash(item, depth + 1));
+                {
+                    if (--budget < 0)
+                        break;
+                    combined.Add(Hash(item, ref budget));
+                }
                 return combined.ToHashCode();
             default:
                 return RuntimeHelpers.GetHashCode(obj);

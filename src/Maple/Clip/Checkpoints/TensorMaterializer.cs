@@ -47,6 +47,8 @@ sealed class TensorMaterializer(ITorchStorageSource storages, string source) : I
                 return Resolve(new PendingTensor(storage, 0, [storage.Numel], [1], storage.Dtype), depth);
             case PickleGlobal global:
                 return global.FullName;
+            case NumpyDtype dtype:
+                return dtype.Code;
             case null or string or long or double or bool or BigInteger or byte[]:
                 return value;
         }

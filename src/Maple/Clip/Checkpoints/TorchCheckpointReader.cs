@@ -17,7 +17,7 @@ namespace Maple.Clip.Checkpoints;
 /// <see cref="List{T}"/> of <c>object?</c>; tuple and torch.Size as <c>object?[]</c>; set and frozenset as
 /// <see cref="HashSet{T}"/> of <c>object</c>; int as <see cref="long"/> (<see cref="System.Numerics.BigInteger"/>
 /// beyond 64 bits); float as <see cref="double"/>; str as <see cref="string"/>; bytes and bytearray as
-/// <c>byte[]</c>; bool; None as null; torch.device as its string ("cpu", "cuda:0"); tensors and parameters as
+/// <c>byte[]</c>; bool; None as null; numpy scalars as long, double or bool; torch.device as its string ("cpu", "cuda:0"); tensors and parameters as
 /// contiguous CPU <see cref="Tensor"/>s of the saved dtype, without autograd; allow-listed optimizer and
 /// scheduler objects as <see cref="PickledObject"/>. The caller owns (and should dispose) the tensors.
 /// A tensor that is exactly its whole storage shares that memory with other such views of it, as in

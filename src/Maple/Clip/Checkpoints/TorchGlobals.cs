@@ -43,6 +43,9 @@ static class TorchGlobals
         ["torch.nn.parameter.Parameter"] = PickleGlobalKind.TensorClass,
         ["torch.Size"] = PickleGlobalKind.Size,
         ["torch.device"] = PickleGlobalKind.Device,
+        ["numpy.dtype"] = PickleGlobalKind.NumpyDtype,
+        ["numpy.core.multiarray.scalar"] = PickleGlobalKind.NumpyScalar,
+        ["numpy._core.multiarray.scalar"] = PickleGlobalKind.NumpyScalar,
     };
 
     // Dassl-style trainers save a warm-up scheduler whose state holds its successor scheduler object,
@@ -101,6 +104,8 @@ static class TorchGlobals
         PickleGlobalKind.RebuildParameter => RebuildParameter(callable, args, 3),
         PickleGlobalKind.RebuildParameterWithState => RebuildParameter(callable, args, 4),
         PickleGlobalKind.RebuildFromTypeV2 => RebuildFromType(callable, args, source),
+        PickleGlobalKind.NumpyDtype => NumpyScalars.NewDtype(callable, args),
+        PickleGlobalKind.NumpyScalar => NumpyScalars.Decode(callable, args),
         _ => throw Refused(callable, "calling it is not supported", source),
     };
 

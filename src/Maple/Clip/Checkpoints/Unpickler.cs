@@ -274,6 +274,9 @@ sealed class Unpickler
                     obj.State = state;
                 }
                 break;
+            case NumpyDtype dtype:
+                NumpyScalars.Build(dtype, state);
+                break;
             case OrderedDictionary<object, object?>:
             case PendingTensor:
                 // Attributes set on an OrderedDict (a state_dict's _metadata) or a tensor are not data we keep.

@@ -25,6 +25,35 @@ public sealed class CorruptCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void FlippedByteInThePickle_IsReportedAsDamage()
+    {
+        var bytes = File.ReadAllBytes(TorchTestData.File("model.pth.tar-5"));
+        var at = bytes.AsSpan().IndexOf("prompt_learner.ctx"u8);
+        bytes[at + 15] ^= 0x01;
+        var path = Write("flipped-pickle.pth.tar-5", bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.LoadStateDict(path));
+
+        Assert.Equal($"{path} is damaged: its model.pth/data.pkl record does not match its CRC-32", error.Message);
+    }
+
+    [Fact]
+    public void FlippedByteInAStorage_IsReportedAsDamage()
+    {
+        var path = Path.Combine(folder, "flipped-storage.pt");
+        var pickle = new PickleBuilder().Proto().Tensor("FloatStorage", "0", 4, 0, [4], [1]).Op('.').ToArray();
+        var data = new[] { 1.25f, 2.5f, 3.75f, 5f }.SelectMany(BitConverter.GetBytes).ToArray();
+        PickleBuilder.WriteTorchZip(path, pickle, new Dictionary<string, byte[]> { ["0"] = data });
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.AsSpan().IndexOf(data) + 5] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path));
+
+        Assert.Equal($"{path} is damaged: its archive/data/0 record does not match its CRC-32", error.Message);
+    }
+
+    [Fact]
     public void DamagedStorageRecord_GivesAnErrorNamingTheFile()
     {
         var path = Path.Combine(folder, "short-storage.pt");

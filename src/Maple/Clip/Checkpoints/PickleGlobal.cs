@@ -16,7 +16,7 @@ enum PickleGlobalKind
     ByteArray,
     Bytes,
     Object,
-    ScalarType,
+    PrimitiveType,
     CodecsEncode,
     Reconstructor,
     RebuildTensor,

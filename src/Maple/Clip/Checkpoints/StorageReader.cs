@@ -17,8 +17,12 @@ static class StorageReader
     // Copy in bounded pieces: storages can be larger than a managed array, and a piece this size keeps memory flat.
     const int ChunkBytes = 1 << 24;
 
-    /// <summary>Reads <paramref name="byteCount"/> bytes of <paramref name="dtype"/> elements in the file's byte order.</summary>
-    public static Tensor Read(Stream stream, long byteCount, ScalarType dtype, bool bigEndian, string what)
+    /// <summary>
+    /// Reads <paramref name="byteCount"/> bytes of <paramref name="dtype"/> elements in the file's byte order;
+    /// <paramref name="observe"/> sees the bytes as stored, before any swap (to check a zip record's CRC).
+    /// </summary>
+    public static Tensor Read(Stream stream, long byteCount, ScalarType dtype, bool bigEndian, string what,
+        Action<ReadOnlySpan<byte>>? observe = null)
     {
         var elementSize = TorchDtypes.ElementSize(dtype);
         if (byteCount % elementSize != 0)
@@ -38,6 +42,7 @@ static class StorageReader
                 {
                     throw new InvalidDataException($"{what} ends after {done} of its {byteCount} bytes", ex);
                 }
+                observe?.Invoke(buffer.AsSpan(0, count));
                 if (bigEndian)
                     SwapToLittleEndian(buffer.AsSpan(0, count), TorchDtypes.SwapUnit(dtype));
                 using var piece = tensor.narrow(0, done / elementSize, count / elementSize);

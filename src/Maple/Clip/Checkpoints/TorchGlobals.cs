@@ -26,10 +26,10 @@ static class TorchGlobals
         ["builtins.bytearray"] = PickleGlobalKind.ByteArray,
         ["builtins.bytes"] = PickleGlobalKind.Bytes,
         ["builtins.object"] = PickleGlobalKind.Object,
-        ["builtins.int"] = PickleGlobalKind.ScalarType,
-        ["builtins.float"] = PickleGlobalKind.ScalarType,
-        ["builtins.str"] = PickleGlobalKind.ScalarType,
-        ["builtins.bool"] = PickleGlobalKind.ScalarType,
+        ["builtins.int"] = PickleGlobalKind.PrimitiveType,
+        ["builtins.float"] = PickleGlobalKind.PrimitiveType,
+        ["builtins.str"] = PickleGlobalKind.PrimitiveType,
+        ["builtins.bool"] = PickleGlobalKind.PrimitiveType,
         ["_codecs.encode"] = PickleGlobalKind.CodecsEncode,
         ["copyreg._reconstructor"] = PickleGlobalKind.Reconstructor,
         ["torch._utils._rebuild_tensor"] = PickleGlobalKind.RebuildTensor,
@@ -162,7 +162,7 @@ static class TorchGlobals
         // The default factory is dropped: a loaded defaultdict is only data. It must still be a harmless type.
         if (args.Length > 0 && args[0] is not null && args[0] is not PickleGlobal
             {
-                Kind: PickleGlobalKind.Dict or PickleGlobalKind.List or PickleGlobalKind.Set or PickleGlobalKind.ScalarType
+                Kind: PickleGlobalKind.Dict or PickleGlobalKind.List or PickleGlobalKind.Set or PickleGlobalKind.PrimitiveType
                     or PickleGlobalKind.OrderedDict or PickleGlobalKind.Tuple or PickleGlobalKind.FrozenSet,
             })
         {

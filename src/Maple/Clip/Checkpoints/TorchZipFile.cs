@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using static TorchSharp.torch;
 
 namespace Maple.Clip.Checkpoints;
@@ -58,6 +59,7 @@ sealed class TorchZipFile : TorchCheckpointFile
             throw new InvalidDataException($"{Path}: its data.pkl is {entry.Length} bytes, more than a checkpoint's pickle can be");
         var bytes = new byte[entry.Length];
         ReadEntry(entry, "data.pkl", s => s.ReadExactly(bytes));
+        CheckCrc(entry, "data.pkl", Crc32.HashToUInt32(bytes));
         using var pickle = new MemoryStream(bytes, writable: false);
         return new Unpickler(pickle, Path, pid => StorageFromPersistentId(pid, storages, legacy: false)).Load();
     }
@@ -69,8 +71,23 @@ sealed class TorchZipFile : TorchCheckpointFile
             ?? throw new InvalidDataException($"{Path} has no {prefix}{name} record for a storage its pickle uses");
         if (entry.Length < storage.ByteCount)
             throw new InvalidDataException($"{Path}: storage record {prefix}{name} holds {entry.Length} bytes, but its pickle needs {storage.ByteCount}");
+        // The CRC covers the whole record, so it can be checked when the tensor uses all of it (as torch.save writes it).
+        var crc = entry.Length == storage.ByteCount ? new Crc32() : null;
         Tensor? tensor = null;
-        ReadEntry(entry, name, s => tensor = StorageReader.Read(s, storage.ByteCount, dtype, bigEndian, $"storage record {prefix}{name} in {Path}"));
+        ReadEntry(entry, name, s => tensor = StorageReader.Read(s, storage.ByteCount, dtype, bigEndian,
+            $"storage record {prefix}{name} in {Path}", crc is null ? null : crc.Append));
+        if (crc is not null)
+        {
+            try
+            {
+                CheckCrc(entry, name, crc.GetCurrentHashAsUInt32());
+            }
+            catch
+            {
+                tensor!.Dispose();
+                throw;
+            }
+        }
         return tensor!;
     }
 
@@ -97,6 +114,13 @@ sealed class TorchZipFile : TorchCheckpointFile
             "big" => true,
             _ => throw new InvalidDataException($"{Path} has an unknown byte order '{order}'"),
         };
+    }
+
+    // .NET's zip reader does not check CRCs, and a damaged pickle would otherwise be reported as a refused opcode.
+    void CheckCrc(ZipArchiveEntry entry, string name, uint actual)
+    {
+        if (actual != entry.Crc32)
+            throw new InvalidDataException($"{Path} is damaged: its {prefix}{name} record does not match its CRC-32");
     }
 
     // A damaged archive can fail in the middle of any record: say which file and record.

@@ -344,7 +344,8 @@ sealed class Unpickler
     byte[] ReadExactly(int count)
     {
         var buffer = new byte[count];
-        input.ReadExactly(buffer);
+        if (input.ReadAtLeast(buffer, count, throwOnEndOfStream: false) < count)
+            throw new EndOfStreamException("the pickle ends in the middle of an opcode");
         return buffer;
     }
 

@@ -1,5 +1,6 @@
 using Maple.Clip.Modules;
 using Maple.Clip.Weights;
+using Maple.Imaging;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,6 +46,9 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
 
     /// <summary>log of the logit scale (CLIP's temperature), a scalar.</summary>
     public Parameter LogitScale { get; }
+
+    /// <summary>The pixel normalisation the model was trained with (CLIP's, or a checkpoint's <c>preprocessor_config.json</c>).</summary>
+    public ImageNormalization Normalization { get; set; } = ImageNormalization.Clip;
 
     /// <summary>The precision of the matrix work: <see cref="Maple.Precision.Fp32"/> or <see cref="Maple.Precision.Bf16"/>.</summary>
     public Precision Precision { get; }

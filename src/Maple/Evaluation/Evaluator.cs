@@ -40,7 +40,7 @@ public static class Evaluator
         var logits = new float[data.Items.Count, classes];
         var labels = data.Items.Select(i => i.Label).ToArray();
         var predictions = new int[labels.Length];
-        var transform = new EvalTransform(model.Clip.Config.Vision.ImageSize);
+        var transform = new EvalTransform(model.Clip.Config.Vision.ImageSize, model.Clip.Normalization);
         var batches = Enumerable.Range(0, (data.Items.Count + batchSize - 1) / batchSize)
             .Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, data.Items.Count - b * batchSize)).ToArray())
             .ToList();

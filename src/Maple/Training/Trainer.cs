@@ -131,13 +131,13 @@ public sealed class Trainer
         Func<IReadOnlyList<string>, Tensor> load;
         if (_options.Augment)
         {
-            var transform = new TrainTransform(size);
+            var transform = new TrainTransform(size, _model.Clip.Normalization);
             var rng = TrainingRng.ForAugmentation(_options.Seed, epoch);
             load = paths => transform.LoadBatch(paths, rng, _options.LoaderThreads);
         }
         else
         {
-            var transform = new EvalTransform(size);
+            var transform = new EvalTransform(size, _model.Clip.Normalization);
             load = paths => transform.LoadBatch(paths, _options.LoaderThreads);
         }
         return new BatchLoader(_data.Items, batches, load, _options.PrefetchBatches);

@@ -16,7 +16,12 @@ public static class ClipWeightLoader
     {
         var (config, source) = Open(path);
         using (source)
-            return Build(config, source, precision);
+        {
+            var model = Build(config, source, precision);
+            var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+            model.Normalization = PreprocessorConfig.ReadNormalization(Path.Combine(folder, "preprocessor_config.json")) ?? model.Normalization;
+            return model;
+        }
     }
 
     /// <summary>Opens the weights at <paramref name="path"/> and determines the architecture.</summary>

@@ -54,8 +54,6 @@ public sealed class Trainer
         Directory.CreateDirectory(_output);
         var learner = _model.Learner;
         using var optimizer = new Sgd(learner.Parameters, _options.Momentum, _options.WeightDecay);
-        using var log = new TrainingLog(_output);
-
         var firstEpoch = 0;
         var latest = TrainingCheckpoint.Latest(_output);
         if (latest is { } checkpoint)
@@ -65,8 +63,12 @@ public sealed class Trainer
             var metadata = TrainingCheckpoint.Restore(checkpoint.Path, learner, optimizer);
             CheckSameRun(metadata, checkpoint.Path);
             firstEpoch = checkpoint.EpochsDone;
-            log.KeepSteps(firstEpoch);
-            log.Line($"resumed from {checkpoint.Path} after epoch {firstEpoch}");
+        }
+
+        using var log = new TrainingLog(_output, firstEpoch);
+        if (firstEpoch > 0)
+        {
+            log.Line($"resumed from {latest!.Value.Path} after epoch {firstEpoch}");
         }
         else
         {

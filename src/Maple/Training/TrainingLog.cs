@@ -9,15 +9,18 @@ namespace Maple.Training;
 /// </summary>
 public sealed class TrainingLog : IDisposable
 {
-    readonly string _stepsPath;
     readonly StreamWriter _steps;
     readonly StreamWriter _text;
 
-    /// <summary>Opens (appending) the logs in <paramref name="folder"/>.</summary>
-    public TrainingLog(string folder)
+    /// <summary>
+    /// Opens the logs in <paramref name="folder"/>. Step records of epochs at or after
+    /// <paramref name="epochsDone"/> (left by a run killed part-way) are dropped: the run redoes them.
+    /// </summary>
+    public TrainingLog(string folder, int epochsDone)
     {
-        _stepsPath = Path.Combine(folder, "train.jsonl");
-        _steps = new StreamWriter(_stepsPath, append: true) { AutoFlush = true };
+        var stepsPath = Path.Combine(folder, "train.jsonl");
+        KeepSteps(stepsPath, epochsDone);
+        _steps = new StreamWriter(stepsPath, append: true) { AutoFlush = true };
         _text = new StreamWriter(Path.Combine(folder, "train.log"), append: true) { AutoFlush = true };
     }
 
@@ -43,11 +46,11 @@ public sealed class TrainingLog : IDisposable
     public void Line(string text) =>
         _text.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss} {text}");
 
-    /// <summary>Drops step records after <paramref name="epochsDone"/> epochs (a resumed run redoes them).</summary>
-    public void KeepSteps(int epochsDone)
+    static void KeepSteps(string path, int epochsDone)
     {
-        _steps.Flush();
-        var kept = File.ReadAllLines(_stepsPath).Where(line =>
+        if (!File.Exists(path))
+            return;
+        var kept = File.ReadAllLines(path).Where(line =>
         {
             try
             {
@@ -58,10 +61,8 @@ public sealed class TrainingLog : IDisposable
             {
                 return false; // a line cut short when the run was killed
             }
-        }).ToList();
-        _steps.BaseStream.SetLength(0);
-        foreach (var line in kept)
-            _steps.WriteLine(line);
+        });
+        AtomicFile.WriteText(path, string.Concat(kept.Select(line => line + "\n")));
     }
 
     /// <inheritdoc />

@@ -12,7 +12,8 @@ static class CommandRunner
     {
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // Our handler below reports input errors in one line; System.CommandLine's would print a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (IsUserError(ex))
         {

@@ -30,8 +30,9 @@ public static class Plots
         {
             var positions = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
             plot.Axes.Bottom.SetTicks(positions, classNames.ToArray());
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 8 * classNames.Max(c => c.Length) + 40;
             plot.Axes.Left.SetTicks(positions, classNames.Reverse().ToArray());
         }
         var size = Math.Clamp(200 + 24 * n, 500, 2400);

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using Maple.Cli.Commands;
+
+namespace Maple.Cli;
+
+/// <summary>The <c>maple</c> command line: every command, and the entry point tests call in-process.</summary>
+public static class MapleCommandLine
+{
+    /// <summary>Builds the root command with every sub-command.</summary>
+    public static RootCommand Create() => new("Maple: multi-modal prompt learning (MaPLe) for CLIP, and its baselines.")
+    {
+        TrainCommand.Create(),
+        EvalCommand.Create(),
+        PredictCommand.Create(),
+    };
+
+    /// <summary>Runs <paramref name="args"/>; returns the exit code.</summary>
+    public static Task<int> InvokeAsync(string[] args) => CommandRunner.InvokeAsync(Create(), args);
+}

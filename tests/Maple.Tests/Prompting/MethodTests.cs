@@ -112,8 +112,8 @@ public sealed class MethodTests
         var got = mapleBf16.Logits(images);
 
         Assert.True(expected.argmax(1).equal(got.argmax(1)).all().item<bool>());
-        // Documented in the README: bf16 logits stay within 2% of the fp32 logit range on this fixture.
-        TensorAssert.RelativeClose(expected, got, 0.02, "bf16 logits");
+        // Documented in the README: on this fixture bf16 logits stay within 3% of the largest fp32 logit.
+        TensorAssert.RelativeClose(expected, got, 0.03, "bf16 logits");
     }
 
     [Fact]

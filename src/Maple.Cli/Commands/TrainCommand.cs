@@ -39,6 +39,7 @@ static class TrainCommand
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output from its last checkpoint" };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
+        var strict = new Option<bool>("--strict") { Description = "fail on an unreadable image instead of skipping it (skips are named in train.log)" };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
         var tokenizer = CommonOptions.Tokenizer();
@@ -46,7 +47,7 @@ static class TrainCommand
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, data, split, imageRoot, classes, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, init, output, resume, loaderThreads, precision, threads, tokenizer,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -68,6 +69,7 @@ static class TrainCommand
                 Augment = !parse.GetValue(noAugment),
                 Shuffle = !parse.GetValue(noShuffle),
                 LoaderThreads = parse.GetValue(loaderThreads),
+                Strict = parse.GetValue(strict),
             };
             options.Validate();
             var dataset = DatasetSource.Open(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(imageRoot), parse.GetValue(classes));
@@ -90,6 +92,8 @@ static class TrainCommand
                 $"{options.Epochs} epochs of {trainer.StepsPerEpoch} steps, batch {options.BatchSize}, lr {options.LearningRate}; prompt \"{prompted.PromptTexts[0]}\""));
             var finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
                 trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+            if (trainer.SkippedImages > 0)
+                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log)[/]");
             AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
             return 0;
         });

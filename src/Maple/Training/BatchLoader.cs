@@ -20,7 +20,13 @@ public sealed class BatchLoader : IDisposable
     /// <param name="batches">The images of each batch, in order.</param>
     /// <param name="load">Turns paths into a [n, 3, S, S] tensor (e.g. augmentation with a seeded generator).</param>
     /// <param name="prefetch">Batches prepared ahead.</param>
-    public BatchLoader(IReadOnlyList<LabeledImage> items, IReadOnlyList<int[]> batches, Func<IReadOnlyList<string>, Tensor> load, int prefetch)
+    /// <param name="skipUnreadable">
+    /// Leave out images that cannot be decoded (reported through <paramref name="skipped"/>) instead of
+    /// failing; a batch then has fewer images.
+    /// </param>
+    /// <param name="skipped">Told of every image left out, with the decoder's error.</param>
+    public BatchLoader(IReadOnlyList<LabeledImage> items, IReadOnlyList<int[]> batches, Func<IReadOnlyList<string>, Tensor> load, int prefetch,
+        bool skipUnreadable = false, Action<ImageDecodeException>? skipped = null)
     {
         _channel = Channel.CreateBounded<(Tensor, Tensor)>(new BoundedChannelOptions(prefetch) { SingleReader = true, SingleWriter = true });
         _producer = Task.Run(async () =>
@@ -29,10 +35,8 @@ public sealed class BatchLoader : IDisposable
             {
                 foreach (var batch in batches)
                 {
-                    var paths = batch.Select(i => items[i].Path).ToList();
-                    var images = load(paths).DetachFromDisposeScope();
-                    var labels = tensor(batch.Select(i => (long)items[i].Label).ToArray()).DetachFromDisposeScope();
-                    await _channel.Writer.WriteAsync((images, labels), _stop.Token);
+                    if (Load(items, batch, load, skipUnreadable, skipped) is { } loaded)
+                        await _channel.Writer.WriteAsync(loaded, _stop.Token);
                 }
                 _channel.Writer.Complete();
             }
@@ -56,6 +60,43 @@ public sealed class BatchLoader : IDisposable
         {
             throw ex.InnerException;
         }
+    }
+
+    static (Tensor Images, Tensor Labels)? Load(IReadOnlyList<LabeledImage> items, int[] batch, Func<IReadOnlyList<string>, Tensor> load,
+        bool skipUnreadable, Action<ImageDecodeException>? skipped)
+    {
+        Tensor images;
+        var kept = batch;
+        try
+        {
+            images = load(batch.Select(i => items[i].Path).ToList());
+        }
+        catch (ImageDecodeException) when (skipUnreadable)
+        {
+            // Find the unreadable images one by one and keep the rest of the batch.
+            var parts = new List<Tensor>();
+            var good = new List<int>();
+            foreach (var index in batch)
+            {
+                try
+                {
+                    parts.Add(load([items[index].Path]));
+                    good.Add(index);
+                }
+                catch (ImageDecodeException ex)
+                {
+                    skipped?.Invoke(ex);
+                }
+            }
+            if (good.Count == 0)
+                return null;
+            images = cat(parts, 0);
+            foreach (var part in parts)
+                part.Dispose();
+            kept = good.ToArray();
+        }
+        var labels = tensor(kept.Select(i => (long)items[i].Label).ToArray());
+        return (images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
     }
 
     /// <inheritdoc />

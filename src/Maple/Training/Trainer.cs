@@ -21,6 +21,7 @@ public sealed class Trainer
     readonly TrainingOptions _options;
     readonly string _output;
     readonly IReadOnlyDictionary<string, string> _description;
+    readonly System.Collections.Concurrent.ConcurrentQueue<ImageDecodeException> _skipped = new();
 
     /// <summary>Prepares a run that writes into <paramref name="outputFolder"/>.</summary>
     /// <param name="model">The backbone, the learner to train and the training classes.</param>
@@ -48,10 +49,14 @@ public sealed class Trainer
     /// <summary>Steps per epoch (the last partial batch is dropped).</summary>
     public int StepsPerEpoch => _data.Items.Count / _options.BatchSize;
 
+    /// <summary>Images left out of the last <see cref="Run"/> because they could not be decoded (each named in the log).</summary>
+    public int SkippedImages => _skipped.Count;
+
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) the training; returns the final prompts' path.</summary>
     public string Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(_output);
+        _skipped.Clear();
         var learner = _model.Learner;
         using var optimizer = new Sgd(learner.Parameters, _options.Momentum, _options.WeightDecay);
         var firstEpoch = 0;
@@ -85,6 +90,7 @@ public sealed class Trainer
             var lr = schedule.At(epoch);
             var (lossSum, correct, seen) = (0.0, 0L, 0L);
             using var loader = CreateLoader(epoch);
+            var skippedBefore = _skipped.Count;
             for (var step = 0; loader.Next() is { } batch; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -115,13 +121,15 @@ public sealed class Trainer
                 progress?.Report(report);
             }
 
+            foreach (var skip in _skipped.Skip(skippedBefore))
+                log.Line($"skipped unreadable image {skip.Path}: {skip.Problem}");
             TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description);
             log.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch + 1}/{_options.Epochs}: lr {lr:G4}, loss {lossSum / Math.Max(seen, 1):F4}, accuracy {100.0 * correct / Math.Max(seen, 1):F2}%, {clock.Elapsed:hh\\:mm\\:ss} elapsed"));
         }
 
         PromptCheckpoint.Save(FinalPromptsPath, learner, new Dictionary<string, string>(_description) { ["epoch"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) });
-        log.Line($"done: {FinalPromptsPath}");
+        log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; --strict makes them fatal)");
         return FinalPromptsPath;
     }
 
@@ -142,7 +150,7 @@ public sealed class Trainer
             var transform = new EvalTransform(size, _model.Clip.Normalization);
             load = paths => transform.LoadBatch(paths, _options.LoaderThreads);
         }
-        return new BatchLoader(_data.Items, batches, load, _options.PrefetchBatches);
+        return new BatchLoader(_data.Items, batches, load, _options.PrefetchBatches, skipUnreadable: !_options.Strict, skipped: _skipped.Enqueue);
     }
 
     void CheckSameRun(IReadOnlyDictionary<string, string> saved, string path)

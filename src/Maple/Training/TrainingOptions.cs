@@ -39,6 +39,9 @@ public sealed record TrainingOptions
     /// <summary>Threads that decode and augment images ahead of the model.</summary>
     public int LoaderThreads { get; init; } = 1;
 
+    /// <summary>Fail on an unreadable image; otherwise it is reported by path, left out and counted.</summary>
+    public bool Strict { get; init; }
+
     /// <summary>Batches prepared ahead of the one being computed.</summary>
     public int PrefetchBatches { get; init; } = 2;
 

@@ -120,9 +120,17 @@ public sealed class TrainerTests
         using var fixture = new TinyMapleCase();
         var data = ImageFolder.Load(root);
         using var model = Maple(fixture, data, 1);
-        var options = SmallRun with { Epochs = 1, BatchSize = 10, Shuffle = false };
-        var error = Assert.ThrowsAny<IOException>(() => new Trainer(model, data, options, temp["run"], "tiny-maple").Run());
+        var strict = SmallRun with { Epochs = 1, BatchSize = 10, Shuffle = false, Strict = true };
+        var error = Assert.ThrowsAny<IOException>(() => new Trainer(model, data, strict, temp["strict"], "tiny-maple").Run());
         Assert.Contains("zz_broken.jpg", error.Message);
+
+        var lenient = strict with { Strict = false, BatchSize = 5 };
+        var trainer = new Trainer(model, data, lenient, temp["lenient"], "tiny-maple");
+        trainer.Run();
+        Assert.Equal(1, trainer.SkippedImages);
+        var log = File.ReadAllText(temp["lenient/train.log"]);
+        Assert.Contains("skipped unreadable image", log);
+        Assert.Contains("zz_broken.jpg", log);
 
         var emptyList = temp["classes.txt"];
         File.WriteAllText(emptyList, "\n\n");

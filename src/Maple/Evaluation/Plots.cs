@@ -39,6 +39,63 @@ public static class Plots
         SavePng(plot, path, size + 150, size);
     }
 
+    /// <summary>
+    /// Grouped bars: one group per entry of <paramref name="groups"/> (e.g. Base, Novel, HM), one bar per
+    /// series (e.g. method) in each group; <paramref name="values"/>[series][group], NaN for a missing bar.
+    /// </summary>
+    public static void GroupedBars(string path, string title, IReadOnlyList<string> groups, IReadOnlyList<string> series,
+        IReadOnlyList<IReadOnlyList<double>> values, string yLabel)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var width = 0.8 / Math.Max(1, series.Count);
+        for (var s = 0; s < series.Count; s++)
+        {
+            var bars = new List<Bar>();
+            for (var g = 0; g < groups.Count; g++)
+            {
+                if (double.IsNaN(values[s][g]))
+                    continue;
+                bars.Add(new Bar { Position = g - 0.4 + width * (s + 0.5), Value = values[s][g], Size = width * 0.95, FillColor = palette.GetColor(s) });
+            }
+            plot.Add.Bars(bars);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s], FillColor = palette.GetColor(s) });
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.ToArray());
+        plot.Axes.Margins(bottom: 0);
+        plot.Title(title);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Edge.Right);
+        SavePng(plot, path, Math.Clamp(250 + 90 * groups.Count * Math.Max(1, series.Count / 2), 600, 2400), 450);
+    }
+
+    /// <summary>Loss and accuracy per epoch (means over the epoch's steps) of a run's <c>train.jsonl</c>.</summary>
+    public static void TrainingCurves(string path, string trainJsonl, string title)
+    {
+        static (int Epoch, double Loss, double Accuracy) Parse(string line)
+        {
+            using var record = System.Text.Json.JsonDocument.Parse(line);
+            var root = record.RootElement;
+            return (root.GetProperty("epoch").GetInt32(), root.GetProperty("loss").GetDouble(), root.GetProperty("accuracy").GetDouble());
+        }
+
+        var steps = File.ReadLines(trainJsonl).Select(Parse).GroupBy(s => s.Epoch).OrderBy(g => g.Key).ToList();
+        var epochs = steps.Select(g => (double)g.Key + 1).ToArray();
+
+        var plot = new Plot();
+        var loss = plot.Add.Scatter(epochs, steps.Select(g => g.Average(s => s.Loss)).ToArray());
+        loss.LegendText = "loss";
+        var accuracy = plot.Add.Scatter(epochs, steps.Select(g => 100 * g.Average(s => s.Accuracy)).ToArray());
+        accuracy.LegendText = "train accuracy (%)";
+        accuracy.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "accuracy (%)";
+        plot.YLabel("loss");
+        plot.XLabel("epoch");
+        plot.Title(title);
+        plot.ShowLegend();
+        SavePng(plot, path, 700, 420);
+    }
+
     /// <summary>Saves atomically (temp file + rename), like every file Maple writes.</summary>
     public static void SavePng(Plot plot, string path, int width, int height)
     {

@@ -7,5 +7,7 @@ var root = new RootCommand("Maple: multi-modal prompt learning (MaPLe) for CLIP,
     TrainCommand.Create(),
     EvalCommand.Create(),
     PredictCommand.Create(),
+    ZeroShotCommand.Create(),
+    EmbedCommand.Create(),
 };
 return await CommandRunner.InvokeAsync(root, args);

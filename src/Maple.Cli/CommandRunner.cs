@@ -8,23 +8,36 @@ namespace Maple.Cli;
 /// <summary>Runs the command line and turns the library's errors into one clear line and an exit code.</summary>
 static class CommandRunner
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    /// <param name="root">The commands.</param>
+    /// <param name="args">The command line.</param>
+    /// <param name="error">Where errors go (the console's error stream when null).</param>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter? error = null)
     {
+        error ??= Console.Error;
+        // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours.
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
         try
         {
-            // Our handler below reports input errors in one line; System.CommandLine's would print a stack trace.
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await root.Parse(args).InvokeAsync(configuration);
         }
         catch (Exception ex) when (IsUserError(ex))
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
-            Console.Error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {ex.Message}");
             return 1;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("cancelled");
+            error.WriteLine("cancelled");
             return 130;
+        }
+        catch (Exception ex)
+        {
+            // A bug rather than bad input: the whole trace helps the report.
+            AnsiConsole.Console.Profile.Out.Writer.Flush();
+            error.WriteLine($"internal error: {ex}");
+            return 70;
         }
     }
 

@@ -12,8 +12,10 @@ public static class MapleCommandLine
         TrainCommand.Create(),
         EvalCommand.Create(),
         PredictCommand.Create(),
+        ZeroShotCommand.Create(),
+        EmbedCommand.Create(),
     };
 
-    /// <summary>Runs <paramref name="args"/>; returns the exit code.</summary>
-    public static Task<int> InvokeAsync(string[] args) => CommandRunner.InvokeAsync(Create(), args);
+    /// <summary>Runs <paramref name="args"/>; returns the exit code. Errors go to <paramref name="error"/> (default: standard error).</summary>
+    public static Task<int> InvokeAsync(string[] args, TextWriter? error = null) => CommandRunner.InvokeAsync(Create(), args, error);
 }

@@ -46,20 +46,11 @@ public sealed class TrainEvalPredictTests
     public async Task InputErrorsExitWithOneClearLine()
     {
         using var temp = new TempFolder();
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
-        try
-        {
-            Assert.Equal(1, await MapleCommandLine.InvokeAsync(
-                ["eval", "--model", Fixtures.TinyMapleModel, "--data", temp["missing"], "--output", temp["r.json"]]));
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
-        Assert.StartsWith("error: ", error.ToString());
-        Assert.Contains("missing", error.ToString());
-        Assert.DoesNotContain("   at ", error.ToString());
+        var (code, error) = await CliRunner.RunAsync(
+            "eval", "--model", Fixtures.TinyMapleModel, "--data", temp["missing"], "--output", temp["r.json"]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains("missing", error);
+        Assert.DoesNotContain("   at ", error);
     }
 }

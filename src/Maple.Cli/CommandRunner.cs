@@ -12,7 +12,8 @@ static class CommandRunner
     {
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // Without this, System.CommandLine catches every exception itself and prints a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (IsUserError(ex))
         {

@@ -58,7 +58,16 @@ public static class FewShotSampler
         ArgumentNullException.ThrowIfNull(cacheFolder);
         var path = PathFor(cacheFolder, shots, seed);
         if (File.Exists(path))
-            return Read(path, train, validation, shots, seed);
+        {
+            try
+            {
+                return Read(path, train, validation, shots, seed);
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new InvalidDataException($"{path}: malformed few-shot file ({e.Message}); delete it to sample again", e);
+            }
+        }
         var sampled = Sample(train, validation, shots, seed);
         AtomicFile.Write(path, stream => WriteJson(stream, sampled, train, validation));
         return sampled with { Path = path };

@@ -58,6 +58,18 @@ public sealed class FewShotSamplerTests : IDisposable
     }
 
     [Fact]
+    public void SameSeedWritesTheSameFile()
+    {
+        var train = Dataset(r["train"], [9, 9, 9]);
+        var a = FewShotSampler.LoadOrCreate(r["cache-a"], train, null, 3, 5);
+        var b = FewShotSampler.LoadOrCreate(r["cache-b"], train, null, 3, 5);
+        var c = FewShotSampler.LoadOrCreate(r["cache-b"], train, null, 3, 6);
+        Assert.Equal(File.ReadAllText(a.Path!), File.ReadAllText(b.Path!));
+        Assert.NotEqual(a.Train.Items, c.Train.Items);
+        Assert.EndsWith(Path.Combine("split_fewshot", "shot_3-seed_6.json"), c.Path);
+    }
+
+    [Fact]
     public void PersistsAndRereadsTheSameChoice()
     {
         var train = Dataset(r["train"], [8, 8, 8]);

@@ -14,6 +14,8 @@ public static class MapleCommandLine
         PredictCommand.Create(),
         ZeroShotCommand.Create(),
         EmbedCommand.Create(),
+        DataCommand.Create(),
+        BenchmarkCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="args"/>; returns the exit code. Errors go to <paramref name="error"/> (default: standard error).</summary>

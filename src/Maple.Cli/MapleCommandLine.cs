@@ -14,6 +14,7 @@ public static class MapleCommandLine
         PredictCommand.Create(),
         ZeroShotCommand.Create(),
         EmbedCommand.Create(),
+        ImportCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="args"/>; returns the exit code. Errors go to <paramref name="error"/> (default: standard error).</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Maple.Clip;
 using Maple.Clip.Hub;
+using Maple.Clip.Weights;
 using Spectre.Console;
 using TorchSharp;
 
@@ -56,6 +57,25 @@ static class CommonOptions
         {
             progress.Finish();
         }
+    }
+
+    /// <summary>The architecture of the model named by --model, without loading its weights into a model.</summary>
+    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation)
+    {
+        var path = model;
+        if (!File.Exists(model))
+        {
+            var progress = new DownloadBar();
+            try
+            {
+                path = await new ModelResolver(HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
+            }
+            finally
+            {
+                progress.Finish();
+            }
+        }
+        return ClipWeightLoader.ReadConfig(path);
     }
 
     static string DescribeModel(ClipModel m) =>

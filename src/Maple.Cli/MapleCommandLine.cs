@@ -14,6 +14,7 @@ public static class MapleCommandLine
         PredictCommand.Create(),
         ZeroShotCommand.Create(),
         EmbedCommand.Create(),
+        ImportCommand.Create(),
         DataCommand.Create(),
         BenchmarkCommand.Create(),
     };

@@ -54,13 +54,24 @@ public static class TorchCheckpointReader
     /// <returns>The tensors by parameter name, in the order they were saved. The caller owns them.</returns>
     /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
     /// <exception cref="InvalidDataException">The file is unreadable or holds no state dict.</exception>
-    public static OrderedDictionary<string, Tensor> LoadStateDict(string path)
+    public static OrderedDictionary<string, Tensor> LoadStateDict(string path) => LoadStateDict(path, out _);
+
+    /// <summary>
+    /// Loads a state dict as <see cref="LoadStateDict(string)"/> does, and also returns the checkpoint dict's
+    /// other top-level entries whose values are plain scalars (Dassl's <c>epoch</c>, a <c>best_acc</c>, a
+    /// <c>val_result</c> of None): string keys to <see cref="long"/>, <see cref="double"/>, <see cref="bool"/>,
+    /// <see cref="string"/> or null. Empty when the file is a bare state dict.
+    /// </summary>
+    /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
+    /// <exception cref="InvalidDataException">The file is unreadable or holds no state dict.</exception>
+    public static OrderedDictionary<string, Tensor> LoadStateDict(string path, out IReadOnlyDictionary<string, object?> entries)
     {
         var root = Load(path);
         var result = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             var stateDict = FindStateDict(root, path);
+            entries = ScalarEntries(root, stateDict);
             var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
             foreach (var (key, value) in stateDict)
             {
@@ -81,6 +92,19 @@ public static class TorchCheckpointReader
         }
         DisposeTensors(root, keep: new HashSet<Tensor>(result.Values, ReferenceEqualityComparer.Instance));
         return result;
+    }
+
+    static OrderedDictionary<string, object?> ScalarEntries(object? root, OrderedDictionary<object, object?> stateDict)
+    {
+        var entries = new OrderedDictionary<string, object?>(StringComparer.Ordinal);
+        if (ReferenceEquals(root, stateDict) || root is not OrderedDictionary<object, object?> checkpoint)
+            return entries;
+        foreach (var (key, value) in checkpoint)
+        {
+            if (key is string name && value is null or long or double or bool or string)
+                entries.Add(name, value);
+        }
+        return entries;
     }
 
     static OrderedDictionary<object, object?> FindStateDict(object? root, string path)

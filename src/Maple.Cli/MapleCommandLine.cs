@@ -12,6 +12,7 @@ public static class MapleCommandLine
         TrainCommand.Create(),
         EvalCommand.Create(),
         PredictCommand.Create(),
+        OodCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="args"/>; returns the exit code.</summary>

@@ -109,18 +109,18 @@ static class OodCommand
     {
         int _set = -1;
         int _before;
-        int _done = int.MaxValue;
+        int _done;
+        string? _name;
 
         public void Report(OodProgress p)
         {
-            // Each set counts up from its first batch: a count that does not grow starts the next set.
-            if (p.Done <= _done)
+            if (p.Set != _name || p.Done <= _done)
             {
                 if (_set >= 0)
                     _before += setSizes[_set];
                 _set++;
             }
-            _done = p.Done;
+            (_done, _name) = (p.Done, p.Set);
             update(_before + p.Done, string.Create(CultureInfo.InvariantCulture,
                 $"{p.Set}: {p.Done}/{p.Total} images, {p.ImagesPerSecond:F1} img/s"));
         }

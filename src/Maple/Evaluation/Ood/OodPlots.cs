@@ -49,20 +49,23 @@ public static class OodPlots
         plot.XLabel($"{OodScores.Name(result.Options.Score)} score (higher = more in-distribution)");
         plot.YLabel("density");
         plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Right); // outside the axes: peaks can be anywhere
         Plots.SavePng(plot, path, 900, 600);
     }
 
     static void AddDensity(Plot plot, string label, double[] scores, double low, double width, double[] edges)
     {
         var bins = edges.Length - 1;
-        var density = new double[bins + 1];
+        // A closed outline: up from 0 at the left edge, a step per bin, down to 0 at the right edge.
+        var xs = new double[bins + 2];
+        var ys = new double[bins + 2];
+        xs[0] = edges[0];
+        Array.Copy(edges, 0, xs, 1, bins + 1);
         foreach (var score in scores)
-            density[Math.Clamp((int)((score - low) / width), 0, bins - 1)]++;
-        for (var i = 0; i < bins; i++)
-            density[i] /= scores.Length * width;
-        density[bins] = density[bins - 1]; // the step line needs a y for the right edge too
-        var line = plot.Add.ScatterLine(edges, density);
+            ys[1 + Math.Clamp((int)((score - low) / width), 0, bins - 1)]++;
+        for (var i = 1; i <= bins; i++)
+            ys[i] /= scores.Length * width;
+        var line = plot.Add.ScatterLine(xs, ys);
         line.ConnectStyle = ConnectStyle.StepHorizontal;
         line.LineWidth = 2;
         line.LegendText = label;

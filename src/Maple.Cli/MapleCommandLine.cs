@@ -17,6 +17,7 @@ public static class MapleCommandLine
         ImportCommand.Create(),
         DataCommand.Create(),
         BenchmarkCommand.Create(),
+        OodCommand.Create(),
     };
 
     /// <summary>Runs <paramref name="args"/>; returns the exit code. Errors go to <paramref name="error"/> (default: standard error).</summary>

@@ -35,6 +35,8 @@ static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "seed of prompt init, data order and augmentation", DefaultValueFactory = _ => 1 };
         var noAugment = new Option<bool>("--no-augment") { Description = "use the evaluation transform instead of random resized crop + flip" };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "keep the data's order" };
+        var locoopLambda = new Option<double>("--locoop-lambda") { Description = "weight of LoCoOp's background-entropy term (0 = off; LoCoOp uses 0.25)", DefaultValueFactory = _ => 0 };
+        var locoopTopK = new Option<int?>("--locoop-top-k") { Description = "LoCoOp's top-k (default max(1, round(200 * classes / 1000)))" };
         var init = new Option<string?>("--init") { Description = "start from these prompt parameters (safetensors, authors' names)" };
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output from its last checkpoint" };
@@ -47,7 +49,7 @@ static class TrainCommand
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, data, split, imageRoot, classes, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -70,6 +72,8 @@ static class TrainCommand
                 Shuffle = !parse.GetValue(noShuffle),
                 LoaderThreads = parse.GetValue(loaderThreads),
                 Strict = parse.GetValue(strict),
+                LoCoOpLambda = parse.GetValue(locoopLambda),
+                LoCoOpTopK = parse.GetValue(locoopTopK),
             };
             options.Validate();
             var dataset = DatasetSource.Open(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(imageRoot), parse.GetValue(classes));

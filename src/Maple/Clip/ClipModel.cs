@@ -60,6 +60,13 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     /// <summary>Image features [batch, embed], fp32, not normalised.</summary>
     public Tensor EncodeImage(Tensor pixels, LayerPrompts? prompts = null) => Visual.Forward(pixels, prompts);
 
+    /// <summary>
+    /// Image features [batch, embed] (as <see cref="EncodeImage"/>) and local patch features
+    /// [batch, patches, embed] in the same joint space; see <see cref="VisionTransformer.ForwardWithLocal"/>.
+    /// </summary>
+    public (Tensor Global, Tensor Local) EncodeImageWithLocal(Tensor pixels, LayerPrompts? prompts = null) =>
+        Visual.ForwardWithLocal(pixels, prompts);
+
     /// <summary>Text features [n, embed], fp32, not normalised, of token ids [n, context].</summary>
     public Tensor EncodeText(Tensor tokenIds, LayerPrompts? prompts = null) => Text.Forward(tokenIds, prompts);
 

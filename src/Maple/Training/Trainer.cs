@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Maple.Data;
 using Maple.Imaging;
 using Maple.Prompting;
@@ -22,6 +23,7 @@ public sealed class Trainer
     readonly string _output;
     readonly IReadOnlyDictionary<string, string> _description;
     readonly System.Collections.Concurrent.ConcurrentQueue<ImageDecodeException> _skipped = new();
+    readonly LoCoOpRegularizer? _locoop;
 
     /// <summary>Prepares a run that writes into <paramref name="outputFolder"/>.</summary>
     /// <param name="model">The backbone, the learner to train and the training classes.</param>
@@ -39,6 +41,7 @@ public sealed class Trainer
         _model = model;
         _data = data;
         _options = options;
+        _locoop = LoCoOpRegularizer.For(options, model.ClassNames.Count);
         _output = outputFolder;
         _description = Describe(model, options, backbone);
     }
@@ -100,8 +103,7 @@ public sealed class Trainer
                 {
                     var (images, labels) = (batch.Images, batch.Labels);
                     optimizer.ZeroGrad();
-                    var logits = _model.Logits(images);
-                    var lossTensor = nn.functional.cross_entropy(logits, labels);
+                    var (logits, lossTensor) = Forward(images, labels);
                     lossTensor.backward();
                     optimizer.Step(lr);
                     loss = lossTensor.item<float>();
@@ -131,6 +133,18 @@ public sealed class Trainer
         PromptCheckpoint.Save(FinalPromptsPath, learner, new Dictionary<string, string>(_description) { ["epoch"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) });
         log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; --strict makes them fatal)");
         return FinalPromptsPath;
+    }
+
+    /// <summary>The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on.</summary>
+    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels)
+    {
+        if (_locoop is null)
+        {
+            var logits = _model.Logits(images);
+            return (logits, nn.functional.cross_entropy(logits, labels));
+        }
+        var (global, local) = _model.LogitsWithLocal(images);
+        return (global, _locoop.Loss(global, local, labels));
     }
 
     BatchLoader CreateLoader(int epoch)
@@ -182,6 +196,14 @@ public sealed class Trainer
             augment = options.Augment,
             shuffle = options.Shuffle,
         });
+        // Only when on, so that runs without it describe themselves exactly as before (and still resume).
+        if (LoCoOpRegularizer.For(options, model.ClassNames.Count) is { } locoop)
+        {
+            var training = JsonNode.Parse(description["training"])!.AsObject();
+            training["locoop_lambda"] = locoop.Lambda;
+            training["locoop_top_k"] = locoop.TopK;
+            description["training"] = training.ToJsonString();
+        }
         return description;
     }
 }

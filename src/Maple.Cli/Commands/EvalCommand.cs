@@ -15,10 +15,7 @@ static class EvalCommand
         var model = CommonOptions.Model();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var data = new Option<string>("--data", "-d") { Description = "an image folder or a CoOp/Dassl split JSON", Required = true };
-        var split = new Option<string>("--split") { Description = "split of a split file", DefaultValueFactory = _ => "test" };
-        var imageRoot = new Option<string?>("--image-root") { Description = "folder the split file's paths are relative to" };
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (line i = label i)" };
+        var data = new DataOptions(defaultSplit: "test");
         var output = new Option<string>("--output", "-o") { Description = "results JSON (a confusion CSV and PNG are written beside it)", DefaultValueFactory = _ => "results.json" };
         var logits = new Option<string?>("--logits") { Description = "also write logits F32 [N, C] and labels I64 [N] to this safetensors file" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
@@ -29,12 +26,13 @@ static class EvalCommand
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, prompts, ctxInit, data, split, imageRoot, classes, output, logits, batch, loaderThreads, precision, threads, tokenizer,
+            model, prompts, ctxInit, output, logits, batch, loaderThreads, precision, threads, tokenizer,
         };
+        data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var dataset = DatasetSource.Open(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(imageRoot), parse.GetValue(classes));
+            var dataset = data.Open(parse);
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);

@@ -15,10 +15,8 @@ static class TrainCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var data = new Option<string>("--data", "-d") { Description = "an image folder (one sub-folder per class) or a CoOp/Dassl split JSON", Required = true };
-        var split = new Option<string>("--split") { Description = "split of a split file", DefaultValueFactory = _ => "train" };
-        var imageRoot = new Option<string?>("--image-root") { Description = "folder the split file's paths are relative to (default: its folder, or its images/ sub-folder)" };
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (line i = label i); wins over the data's names" };
+        var data = new DataOptions(defaultSplit: "train");
+        var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
         var nCtx = new Option<int?>("--n-ctx") { Description = "prompt tokens (text; and vision for MaPLe)" };
         var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = "vision prompt tokens (IVLP, VPT-deep)" };
@@ -48,9 +46,10 @@ static class TrainCommand
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
-            model, data, split, imageRoot, classes, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+            model, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
             schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
         };
+        data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -76,7 +75,9 @@ static class TrainCommand
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
             options.Validate();
-            var dataset = DatasetSource.Open(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(imageRoot), parse.GetValue(classes));
+            var dataset = data.Open(parse, parse.GetValue(shots) is { } k
+                ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
+                : null);
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);

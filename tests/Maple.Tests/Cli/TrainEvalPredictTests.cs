@@ -43,6 +43,29 @@ public sealed class TrainEvalPredictTests
     }
 
     [Fact]
+    public async Task FewShotBaseClassesThenNovelEvaluation()
+    {
+        using var temp = new TempFolder();
+        var data = PhotoFolder.Create(temp["data"]);
+        var model = Fixtures.TinyMapleModel;
+
+        // 3 classes: base is the first two (ceil(3/2)), novel the last; one shot each.
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["train", "--model", model, "--data", data, "--shots", "1", "--subset", "base", "--output", temp["run"], "--depth", "3", "--epochs", "1", "--batch-size", "2", "--seed", "4"]));
+        var shotsFile = temp["run/split_fewshot/shot_1-seed_4.json"];
+        Assert.True(File.Exists(shotsFile));
+        using (var prompts = Maple.Prompting.PromptCheckpoint.Read(temp["run/prompt.safetensors"]))
+            Assert.Equal(["astronaut", "coffee cup"], prompts.ClassNames);
+        Assert.Single(File.ReadAllLines(temp["run/train.jsonl"])); // two images, batch 2, one epoch
+
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["eval", "--model", model, "--prompts", temp["run/prompt.safetensors"], "--data", data, "--subset", "novel", "--output", temp["novel.json"], "--precision", "fp32"]));
+        using var results = JsonDocument.Parse(File.ReadAllText(temp["novel.json"]));
+        Assert.Equal(["tabby cat"], results.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(1.0, results.RootElement.GetProperty("accuracy").GetDouble()); // one class: always right
+    }
+
+    [Fact]
     public async Task InputErrorsExitWithOneClearLine()
     {
         using var temp = new TempFolder();

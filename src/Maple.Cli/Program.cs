@@ -1,4 +1,1 @@
-using System.CommandLine;
-
-var root = new RootCommand("Maple: multi-modal prompt learning for CLIP.");
-return root.Parse(args).Invoke();
+return await Maple.Cli.MapleCommandLine.InvokeAsync(args);

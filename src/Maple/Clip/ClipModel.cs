@@ -1,5 +1,6 @@
 using Maple.Clip.Modules;
 using Maple.Clip.Weights;
+using Maple.Imaging;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,6 +47,9 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     /// <summary>log of the logit scale (CLIP's temperature), a scalar.</summary>
     public Parameter LogitScale { get; }
 
+    /// <summary>The pixel normalisation the model was trained with (CLIP's, or a checkpoint's <c>preprocessor_config.json</c>).</summary>
+    public ImageNormalization Normalization { get; set; } = ImageNormalization.Clip;
+
     /// <summary>The precision of the matrix work: <see cref="Maple.Precision.Fp32"/> or <see cref="Maple.Precision.Bf16"/>.</summary>
     public Precision Precision { get; }
 
@@ -55,6 +59,13 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Image features [batch, embed], fp32, not normalised.</summary>
     public Tensor EncodeImage(Tensor pixels, LayerPrompts? prompts = null) => Visual.Forward(pixels, prompts);
+
+    /// <summary>
+    /// Image features [batch, embed] (as <see cref="EncodeImage"/>) and local patch features
+    /// [batch, patches, embed] in the same joint space; see <see cref="VisionTransformer.ForwardWithLocal"/>.
+    /// </summary>
+    public (Tensor Global, Tensor Local) EncodeImageWithLocal(Tensor pixels, LayerPrompts? prompts = null) =>
+        Visual.ForwardWithLocal(pixels, prompts);
 
     /// <summary>Text features [n, embed], fp32, not normalised, of token ids [n, context].</summary>
     public Tensor EncodeText(Tensor tokenIds, LayerPrompts? prompts = null) => Text.Forward(tokenIds, prompts);

@@ -1,27 +1,59 @@
 namespace Maple.Data;
 
-/// <summary>Opens the data a command names: an image folder, or a split file with its image root.</summary>
+/// <summary>
+/// Opens the data a command names: an image folder, a split file with its image root, or a benchmark by name
+/// under a data root (<c>--data-root</c> and <c>--dataset</c>).
+/// </summary>
 public static class DatasetSource
 {
+    /// <summary>The one split an image folder has; <see cref="Open"/> ignores the split for folders.</summary>
+    public const string FolderSplit = "all";
+
     /// <summary>
+    /// With <paramref name="dataset"/>, the benchmark of that name under <paramref name="dataRoot"/> (or under
+    /// <paramref name="data"/> when no root is given), see <see cref="BenchmarkDatasets.Open"/>. Otherwise
     /// <paramref name="data"/> is an ImageFolder root, or a split JSON file (images resolved under
     /// <paramref name="imageRoot"/>, by default the file's folder and its <c>images/</c> sub-folder when present).
     /// <paramref name="classesFile"/>, when given, names the classes (line i = label i) and wins.
     /// </summary>
-    public static ImageDataset Open(string data, string split = "train", string? imageRoot = null, string? classesFile = null)
+    /// <exception cref="ArgumentException">Neither data nor a dataset is named, or a dataset without a root.</exception>
+    public static ImageDataset Open(string? data, string split = "train", string? imageRoot = null, string? classesFile = null,
+        string? dataRoot = null, string? dataset = null)
     {
-        ImageDataset dataset;
-        if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        ImageDataset opened;
+        if (dataset is not null)
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(data))!;
-            var root = imageRoot ?? (Directory.Exists(Path.Combine(folder, "images")) ? Path.Combine(folder, "images") : folder);
-            dataset = SplitFile.Load(data, root, split);
+            var root = dataRoot ?? data ?? throw new ArgumentException($"--dataset {dataset} needs --data-root, the folder that holds the datasets");
+            opened = BenchmarkDatasets.Open(root, dataset, split);
+        }
+        else if (data is null)
+        {
+            throw new ArgumentException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+        }
+        else if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            opened = SplitFile.Load(data, SplitImageRoot(data, imageRoot), split);
         }
         else
         {
-            dataset = ImageFolder.Load(data);
+            opened = ImageFolder.Load(data);
         }
-        return classesFile is null ? dataset : dataset.WithClassNames(ReadClassNames(classesFile), classesFile);
+        return classesFile is null ? opened : opened.WithClassNames(ReadClassNames(classesFile), classesFile);
+    }
+
+    /// <summary>
+    /// The splits that <see cref="Open"/> can read from the same arguments: a benchmark's splits, a split file's
+    /// splits, or <see cref="FolderSplit"/> for an image folder.
+    /// </summary>
+    public static IReadOnlyList<string> SplitNames(string? data, string? dataRoot = null, string? dataset = null)
+    {
+        if (dataset is not null)
+            return BenchmarkDatasets.Resolve(dataset).Splits;
+        if (data is null)
+            throw new ArgumentException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+        if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return SplitFile.SplitNames(data);
+        return [FolderSplit];
     }
 
     /// <summary>Reads a class list: one name per line, blank lines skipped.</summary>
@@ -33,5 +65,13 @@ public static class DatasetSource
         if (names.Count == 0)
             throw new InvalidDataException($"{path}: the class list is empty");
         return names;
+    }
+
+    static string SplitImageRoot(string splitFile, string? imageRoot)
+    {
+        if (imageRoot is not null)
+            return imageRoot;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(splitFile))!;
+        return Directory.Exists(Path.Combine(folder, "images")) ? Path.Combine(folder, "images") : folder;
     }
 }

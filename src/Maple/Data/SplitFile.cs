@@ -58,6 +58,24 @@ public static class SplitFile
         }
     }
 
+    /// <summary>The names of the splits in <paramref name="path"/> (its array members, in file order).</summary>
+    public static IReadOnlyList<string> SplitNames(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: split file not found", path);
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).ToList()
+                : [];
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>The full path of <paramref name="relative"/> under <paramref name="root"/>; an error naming <paramref name="entry"/> if it escapes.</summary>
     public static string PathInside(string root, string relative, string entry)
     {

@@ -128,7 +128,8 @@ public sealed class PromptCheckpoint : IDisposable
             m.TryGetValue("ctx_init", out var init) ? init : "");
     }
 
-    static PromptConfig Infer(Dictionary<string, Tensor> t, string ctxInit, string path)
+    // Also used by AuthorCheckpointImporter, which checks the shapes against the inferred config itself.
+    internal static PromptConfig Infer(Dictionary<string, Tensor> t, string ctxInit, string path)
     {
         int Rows(string name) => (int)t[name].shape[0];
         int Count(string prefix, string suffix = "") =>

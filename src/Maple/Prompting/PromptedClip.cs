@@ -62,6 +62,65 @@ public sealed class PromptedClip : IDisposable
         return Clip.Logits(ImageFeatures(pixels), textFeatures).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Cosine similarities of a batch of normalised images to every class: global [batch, classes] from the
+    /// image features, and, when <paramref name="withLocal"/>, local [batch, patches, classes] from the
+    /// patch features of <see cref="ClipModel.EncodeImageWithLocal"/>. <paramref name="textFeatures"/> (not
+    /// normalised) may be computed beforehand; image-conditioned methods compute their own per image.
+    /// </summary>
+    public (Tensor Global, Tensor? Local) Cosines(Tensor pixels, Tensor? textFeatures = null, bool withLocal = false)
+    {
+        using var scope = NewDisposeScope();
+        Tensor images;
+        Tensor? patches = null;
+        if (withLocal)
+        {
+            var (global, local) = Clip.EncodeImageWithLocal(pixels, Learner.VisionPrompts());
+            (images, patches) = (ClipModel.Normalize(global), ClipModel.Normalize(local));
+        }
+        else
+        {
+            images = ClipModel.Normalize(ImageFeatures(pixels));
+        }
+
+        Tensor globalCosines;
+        Tensor? localCosines = null;
+        if (Learner.ConditionsOnImage)
+        {
+            var (rows, localRows) = (new List<Tensor>(), new List<Tensor>());
+            for (var i = 0; i < images.shape[0]; i++)
+            {
+                var text = ClipModel.Normalize(Clip.EncodeText(TokenIds, Learner.TextPromptsFor(images[i])));
+                rows.Add(text.matmul(images[i]));
+                if (patches is not null)
+                    localRows.Add(patches[i].matmul(text.t()));
+            }
+            globalCosines = stack(rows);
+            if (patches is not null)
+                localCosines = stack(localRows);
+        }
+        else
+        {
+            var text = ClipModel.Normalize(textFeatures ?? TextFeatures());
+            globalCosines = images.matmul(text.t());
+            if (patches is not null)
+                localCosines = patches.matmul(text.t());
+        }
+        return (globalCosines.MoveToOuterDisposeScope(), localCosines?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Logits [batch, classes] (as <see cref="Logits(Tensor)"/>) and local logits [batch, patches, classes]:
+    /// exp(logit_scale) × the cosines of <see cref="Cosines"/>.
+    /// </summary>
+    public (Tensor Logits, Tensor LocalLogits) LogitsWithLocal(Tensor pixels, Tensor? textFeatures = null)
+    {
+        using var scope = NewDisposeScope();
+        var (global, local) = Cosines(pixels, textFeatures, withLocal: true);
+        var logitScale = Clip.LogitScale.exp();
+        return ((logitScale * global).MoveToOuterDisposeScope(), (logitScale * local!).MoveToOuterDisposeScope());
+    }
+
     /// <inheritdoc />
     public void Dispose() => TokenIds.Dispose();
 

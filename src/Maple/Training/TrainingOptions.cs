@@ -39,8 +39,20 @@ public sealed record TrainingOptions
     /// <summary>Threads that decode and augment images ahead of the model.</summary>
     public int LoaderThreads { get; init; } = 1;
 
+    /// <summary>Fail on an unreadable image; otherwise it is reported by path, left out and counted.</summary>
+    public bool Strict { get; init; }
+
     /// <summary>Batches prepared ahead of the one being computed.</summary>
     public int PrefetchBatches { get; init; } = 2;
+
+    /// <summary>
+    /// λ of the LoCoOp regulariser (<see cref="LoCoOpRegularizer"/>): 0 (the default) turns it off; LoCoOp
+    /// uses 0.25. It needs the local image features, so a step costs a little more.
+    /// </summary>
+    public double LoCoOpLambda { get; init; }
+
+    /// <summary>LoCoOp's top-k; null picks <see cref="LoCoOpRegularizer.DefaultTopK"/> for the class count.</summary>
+    public int? LoCoOpTopK { get; init; }
 
     /// <summary>The learning-rate schedule these options describe.</summary>
     public LearningRateSchedule LearningRateSchedule =>
@@ -57,6 +69,10 @@ public sealed record TrainingOptions
             throw new ArgumentException($"--lr must be positive (got {LearningRate})");
         if (WarmupEpochs < 0)
             throw new ArgumentException($"--warmup-epochs must not be negative (got {WarmupEpochs})");
+        if (!(LoCoOpLambda >= 0) || double.IsInfinity(LoCoOpLambda))
+            throw new ArgumentException($"--locoop-lambda must be zero or positive (got {LoCoOpLambda})");
+        if (LoCoOpTopK is < 1)
+            throw new ArgumentException($"--locoop-top-k must be at least 1 (got {LoCoOpTopK})");
         if (LoaderThreads < 1 || PrefetchBatches < 1)
             throw new ArgumentException("loader threads and prefetch batches must be at least 1");
     }

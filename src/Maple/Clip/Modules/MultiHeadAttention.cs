@@ -84,4 +84,19 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         }
         return scores.softmax(-1).matmul(v.to(ScalarType.Float32)).to(q.dtype);
     }
+
+    /// <summary>
+    /// What each token of [batch, length, width] would receive if it attended only to itself: the
+    /// output projection of its own value (a softmax over one key is 1). No token mixes with another.
+    /// </summary>
+    public Tensor ForwardSelfOnly(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var width = input.shape[^1];
+        // The value rows of the fused projection are the last third: [q; k; v].
+        var valueWeight = InProj.Weight[(int)(2 * width)..];
+        var valueBias = InProj.Bias?[(int)(2 * width)..];
+        var value = nn.functional.linear(input.to(InProj.Weight.dtype), valueWeight, valueBias);
+        return OutProj.forward(value).MoveToOuterDisposeScope();
+    }
 }

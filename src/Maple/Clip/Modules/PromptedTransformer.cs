@@ -43,13 +43,33 @@ public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, LayerPrompts? prompts, PromptSlot slot)
     {
         using var scope = NewDisposeScope();
+        return Run(x, prompts, slot, lastSelfOnly: false).Output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Like <see cref="Forward(Tensor, LayerPrompts?, PromptSlot)"/>, and also the last block run on the
+    /// same input with every token attending only to itself (<see cref="ResidualAttentionBlock.ForwardSelfOnly"/>):
+    /// per-token features that keep each position's own content, e.g. local (per-patch) image features.
+    /// </summary>
+    public (Tensor Output, Tensor LastSelfOnly) ForwardWithLastSelfOnly(Tensor x, LayerPrompts? prompts, PromptSlot slot)
+    {
+        using var scope = NewDisposeScope();
+        var (output, selfOnly) = Run(x, prompts, slot, lastSelfOnly: true);
+        return (output.MoveToOuterDisposeScope(), selfOnly!.MoveToOuterDisposeScope());
+    }
+
+    (Tensor Output, Tensor? LastSelfOnly) Run(Tensor x, LayerPrompts? prompts, PromptSlot slot, bool lastSelfOnly)
+    {
+        Tensor? selfOnly = null;
         for (var layer = 0; layer < _blocks.Length; layer++)
         {
             if (layer > 0 && prompts?.At(layer) is { } tokens)
                 x = Replace(x, tokens, slot);
+            if (lastSelfOnly && layer == _blocks.Length - 1)
+                selfOnly = _blocks[layer].ForwardSelfOnly(x);
             x = _blocks[layer].forward(x);
         }
-        return x.MoveToOuterDisposeScope();
+        return (x, selfOnly);
     }
 
     /// <summary>Writes <paramref name="tokens"/> ([n, width] shared, or [batch, n, width]) over the prompt rows of <paramref name="x"/>.</summary>

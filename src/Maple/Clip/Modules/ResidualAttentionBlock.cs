@@ -76,4 +76,16 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
         var gradInput = gradMiddle + Norm1.InputGradient(x, Attention.InProj.InputGradient(gradQkv));
         return gradInput.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The block with every token attending only to itself (<see cref="MultiHeadAttention.ForwardSelfOnly"/>),
+    /// residuals and MLP as usual: a per-token readout that keeps each position's own content.
+    /// </summary>
+    public Tensor ForwardSelfOnly(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        x = x + Attention.ForwardSelfOnly(Norm1.forward(x)).to(ScalarType.Float32);
+        x = x + Mlp.forward(Norm2.forward(x)).to(ScalarType.Float32);
+        return x.MoveToOuterDisposeScope();
+    }
 }

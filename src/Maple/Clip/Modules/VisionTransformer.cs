@@ -63,6 +63,29 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor pixels, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
+        var x = Transformer.Forward(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd);
+        return Pool(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The image features of <see cref="Forward(Tensor, LayerPrompts?)"/> (bit for bit) and local features
+    /// [batch, patches, embed] (fp32, not normalised, patches in row-major grid order): each patch token's
+    /// last-block output with attention restricted to the token itself (its value path, with the block's
+    /// residuals and MLP), then ln_post and the projection, as GL-MCM and LoCoOp read them. Prompt tokens and
+    /// the class token are not among them.
+    /// </summary>
+    public (Tensor Global, Tensor Local) ForwardWithLocal(Tensor pixels, LayerPrompts? prompts)
+    {
+        using var scope = NewDisposeScope();
+        var (x, selfOnly) = Transformer.ForwardWithLastSelfOnly(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd);
+        var patches = selfOnly[.., 1..Config.SequenceLength];
+        var local = Projection.forward(PostNorm.forward(patches)).to(ScalarType.Float32);
+        return (Pool(x).MoveToOuterDisposeScope(), local.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The sequence the blocks read: class token, patches (+ positions), prompts, after ln_pre.</summary>
+    Tensor Tokens(Tensor pixels, LayerPrompts? prompts)
+    {
         if (pixels.dim() != 4 || pixels.shape[1] != 3 || pixels.shape[2] != Config.ImageSize || pixels.shape[3] != Config.ImageSize)
             throw new ArgumentException($"images must be [batch, 3, {Config.ImageSize}, {Config.ImageSize}], got [{string.Join(", ", pixels.shape)}]");
         var patches = nn.functional.conv2d(pixels.to(PatchEmbedding.dtype), PatchEmbedding, null, [Config.PatchSize, Config.PatchSize]);
@@ -75,9 +98,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
                 throw new ArgumentException($"visual prompts have width {prompts.Input.shape[^1]}, but this image encoder's width is {Config.Width}");
             x = PromptedTransformer.Append(x, prompts.Input);
         }
-        x = PreNorm.forward(x);
-        x = Transformer.Forward(x, prompts, PromptSlot.AtEnd);
-        var pooled = PostNorm.forward(x[.., 0]);
-        return Projection.forward(pooled).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return PreNorm.forward(x);
     }
+
+    /// <summary>The class token's output, ln_post, projected: [batch, embed] fp32.</summary>
+    Tensor Pool(Tensor x) => Projection.forward(PostNorm.forward(x[.., 0])).to(ScalarType.Float32);
 }

@@ -6,8 +6,9 @@ namespace Maple.Clip.Weights;
 
 /// <summary>
 /// Builds a <see cref="ClipModel"/> from the checkpoints people have: a Hugging Face folder
-/// (<c>config.json</c> + <c>model.safetensors</c>), an OpenAI/open_clip safetensors file, or OpenAI's
-/// TorchScript <c>.pt</c> archive. Every mismatch is reported with the file and the keys involved.
+/// (<c>config.json</c> + <c>model.safetensors</c>), an OpenAI/open_clip safetensors file, OpenAI's
+/// TorchScript <c>.pt</c> archive, or a state dict saved with <c>torch.save</c> (read without running its
+/// pickle). Every mismatch is reported with the file and the keys involved.
 /// </summary>
 public static class ClipWeightLoader
 {
@@ -17,15 +18,19 @@ public static class ClipWeightLoader
         var (config, source, configPath) = OpenWithConfigPath(path);
         using (source)
         {
+            ClipModel model;
             try
             {
-                return Build(config, source, precision);
+                model = Build(config, source, precision);
             }
             catch (InvalidDataException ex) when (configPath is not null)
             {
                 // The weights may be fine and config.json wrong: name both files.
                 throw new InvalidDataException($"{ex.Message} (architecture read from {configPath})", ex);
             }
+            var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+            model.Normalization = PreprocessorConfig.ReadNormalization(Path.Combine(folder, "preprocessor_config.json")) ?? model.Normalization;
+            return model;
         }
     }
 
@@ -98,28 +103,27 @@ public static class ClipWeightLoader
         }
     }
 
+    /// <summary>
+    /// Reads only the architecture of the model at <paramref name="path"/> (a folder or a file): from
+    /// <c>config.json</c>, or inferred from an OpenAI checkpoint's shapes.
+    /// </summary>
+    public static ClipConfig ReadConfig(string path)
+    {
+        var (config, source) = Open(path);
+        source.Dispose();
+        return config;
+    }
+
     static ITensorSource OpenSource(string path)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
             ".safetensors" => new SafetensorsSource(path),
-            ".pt" or ".pth" => new DictionarySource(path, TorchScriptStateDict(path)),
-            _ => throw new InvalidDataException($"{path}: unknown checkpoint format '{extension}' (expected .safetensors, or OpenAI's .pt TorchScript archive)"),
+            ".pt" or ".pth" or ".bin" => new DictionarySource(path, TorchWeightsFile.ReadStateDict(path)),
+            _ => throw new InvalidDataException(
+                $"{path}: unknown checkpoint format '{extension}' (expected .safetensors, OpenAI's .pt TorchScript archive, or a torch.save state dict .pt/.pth/.bin)"),
         };
-    }
-
-    static Dictionary<string, Tensor> TorchScriptStateDict(string path)
-    {
-        try
-        {
-            using var module = jit.load(path);
-            return module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
-        }
-        catch (Exception ex) when (ex is not FileNotFoundException)
-        {
-            throw new InvalidDataException($"{path}: not a readable TorchScript archive: {ex.Message}", ex);
-        }
     }
 
     static void Fill(ClipModel model, CheckpointLayout layout, ITensorSource source)

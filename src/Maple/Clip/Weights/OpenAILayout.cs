@@ -47,6 +47,8 @@ sealed class OpenAILayout : CheckpointLayout
         int Count(string prefix) => shapes.Keys.Count(k =>
             k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(".attn.in_proj_weight", StringComparison.Ordinal));
 
+        if (shapes.ContainsKey("visual.layer1.0.conv1.weight"))
+            throw new InvalidDataException($"{path} holds a CLIP with a ResNet image encoder (RN50, RN101, ...): Maple supports ViT image encoders only");
         var conv = Shape("visual.conv1.weight");
         var visionWidth = (int)conv[0];
         var patch = (int)conv[^1];

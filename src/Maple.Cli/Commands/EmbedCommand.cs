@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Globalization;
+using Maple.Data;
+using Maple.Evaluation;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Maple.Cli.Commands;
+
+/// <summary><c>maple embed</c>: CLIP features of images and texts, to a safetensors file.</summary>
+static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var images = new Option<string[]>("--images", "-i")
+        {
+            Description = "image files and folders (a folder: every image inside, sorted)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var texts = new Option<string[]>("--texts", "-t") { Description = "texts to embed (repeat or list several)", AllowMultipleArgumentsPerToken = true };
+        var textsFile = new Option<string?>("--texts-file") { Description = "a file of texts to embed, one per line" };
+        var output = new Option<string>("--output", "-o") { Description = "the safetensors file to write (image_features, text_features)", Required = true };
+        var normalize = new Option<bool>("--normalize") { Description = "L2-normalise every feature vector" };
+        var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
+        var precision = CommonOptions.Precision();
+        var threads = CommonOptions.Threads();
+        var tokenizer = CommonOptions.Tokenizer();
+
+        var command = new Command("embed", "Write CLIP image and/or text features to a safetensors file.")
+        {
+            model, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, tokenizer,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var paths = ImageFiles.Expand(parse.GetValue(images) ?? []);
+            var textList = ResolveTexts(parse.GetValue(texts), parse.GetValue(textsFile));
+            if (paths.Count == 0 && textList.Count == 0)
+                throw new ArgumentException("nothing to embed: pass --images, --texts or --texts-file");
+            var outputPath = parse.GetValue(output)!;
+            var normalized = parse.GetValue(normalize);
+            var batchSize = parse.GetValue(batch);
+
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            var extractor = new FeatureExtractor(clip);
+            using var imageFeatures = paths.Count == 0 ? null
+                : paths.Count > batchSize
+                    ? ProgressDisplay.Run("embedding images", paths.Count, update =>
+                        extractor.ImageFeatures(paths, normalized, batchSize, parse.GetValue(loaderThreads), new BatchProgressReporter(update, "images"), cancellation))
+                    : extractor.ImageFeatures(paths, normalized, batchSize, parse.GetValue(loaderThreads), cancellation: cancellation);
+            using var textFeatures = textList.Count == 0 ? null
+                : textList.Count > TextBatchSize
+                    ? ProgressDisplay.Run("embedding texts", textList.Count, update =>
+                        extractor.TextFeatures(textList, normalized, TextBatchSize, new BatchProgressReporter(update, "texts"), cancellation))
+                    : extractor.TextFeatures(textList, normalized, TextBatchSize, cancellation: cancellation);
+
+            EmbeddingFile.Write(outputPath, clip.Source, normalized, paths.Count == 0 ? null : paths, imageFeatures,
+                textList.Count == 0 ? null : textList, textFeatures);
+            var normalizedNote = normalized ? " (normalised)" : "";
+            AnsiConsole.MarkupLine(
+                $"wrote [green]{Markup.Escape(outputPath)}[/]:{Markup.Escape(Describe(EmbeddingFile.ImageFeaturesKey, imageFeatures) + Describe(EmbeddingFile.TextFeaturesKey, textFeatures))}{normalizedNote}");
+            return 0;
+        });
+        return command;
+    }
+
+    const int TextBatchSize = 256;
+
+    /// <summary>--texts, then the lines of --texts-file.</summary>
+    public static IReadOnlyList<string> ResolveTexts(string[]? texts, string? textsFile)
+    {
+        var result = new List<string>();
+        foreach (var text in texts ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(text))
+                throw new ArgumentException("--texts: a text is blank");
+            result.Add(text);
+        }
+        if (textsFile is not null)
+            result.AddRange(TextList.Read(textsFile));
+        return result;
+    }
+
+    static string Describe(string name, Tensor? features) =>
+        features is null ? "" : string.Create(CultureInfo.InvariantCulture, $" {name} [{features.shape[0]}, {features.shape[1]}]");
+}

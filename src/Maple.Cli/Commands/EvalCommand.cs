@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Maple.Data;
+using Maple.Evaluation;
+using Maple.Prompting;
+using Spectre.Console;
+
+namespace Maple.Cli.Commands;
+
+/// <summary><c>maple eval</c>: accuracy, macro-F1, per-class accuracy and the confusion matrix of learned prompts.</summary>
+static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var prompts = PromptOptions.Prompts();
+        var ctxInit = PromptOptions.CtxInit();
+        var data = new DataOptions(defaultSplit: "test");
+        var output = new Option<string>("--output", "-o") { Description = "results JSON (a confusion CSV and PNG are written beside it)", DefaultValueFactory = _ => "results.json" };
+        var logits = new Option<string?>("--logits") { Description = "also write logits F32 [N, C] and labels I64 [N] to this safetensors file" };
+        var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
+        var precision = CommonOptions.Precision();
+        var threads = CommonOptions.Threads();
+        var tokenizer = CommonOptions.Tokenizer();
+
+        var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
+        {
+            model, prompts, ctxInit, output, logits, batch, loaderThreads, precision, threads, tokenizer,
+        };
+        data.AddTo(command);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var dataset = data.Open(parse);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
+
+            var result = ProgressDisplay.Run("evaluating", dataset.Items.Count, update =>
+                Evaluator.Evaluate(prompted, dataset, parse.GetValue(batch), parse.GetValue(loaderThreads),
+                    new Progress(update), cancellation));
+
+            var context = new Dictionary<string, string>
+            {
+                ["model"] = clip.Source,
+                ["prompts"] = parse.GetValue(prompts) ?? "(zero-shot)",
+                ["method"] = PromptMethods.Name(learner.Config.Method),
+                ["data"] = dataset.Source,
+                ["prompt_example"] = prompted.PromptTexts[0],
+            };
+            var written = EvaluationReport.Write(parse.GetValue(output)!, result, dataset.ClassNames, context);
+            if (parse.GetValue(logits) is { } logitsPath)
+            {
+                EvaluationReport.WriteLogits(logitsPath, result);
+                written = [.. written, logitsPath];
+            }
+
+            var m = result.Metrics;
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"accuracy [bold]{100 * m.Accuracy:F2}%[/] ({m.Count} images, {dataset.ClassNames.Count} classes), macro-F1 {100 * m.MacroF1:F2}%"));
+            foreach (var path in written)
+                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
+            return 0;
+        });
+        return command;
+    }
+
+    sealed class Progress(Action<double, string> update) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress p) => update(p.Done, string.Create(CultureInfo.InvariantCulture,
+            $"{p.Done}/{p.Total} images, accuracy {100.0 * p.Correct / Math.Max(p.Done, 1):F1}%, {p.ImagesPerSecond:F1} img/s"));
+    }
+}

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Maple.Data;
+using Maple.Evaluation;
+using Maple.Prompting;
+using Spectre.Console;
+
+namespace Maple.Cli.Commands;
+
+/// <summary><c>maple zeroshot</c>: classify images with plain CLIP and hand-written prompts.</summary>
+static class ZeroShotCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var classes = new Option<string?>("--classes") { Description = "class names, one per line" };
+        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var images = new Option<string[]>("--images", "-i")
+        {
+            Description = "image files and folders (a folder: every image inside, sorted)",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var template = new Option<string[]>("--template", "-t")
+        {
+            Description = $"a prompt template with {{}} for the class name (repeat to ensemble; default \"{PromptTemplates.Default}\")",
+        };
+        var templates = new Option<string[]>("--templates")
+        {
+            Description = $"a template set: \"{PromptTemplates.ImageNetName}\" (CLIP's 80 ImageNet templates) or a file with one template per line",
+        };
+        var top = new Option<int>("--top", "-k") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
+        var output = new Option<string?>("--output", "-o") { Description = "also write every image's logits, probabilities and top classes (.json or .csv)" };
+        var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
+        var precision = CommonOptions.Precision();
+        var threads = CommonOptions.Threads();
+        var tokenizer = CommonOptions.Tokenizer();
+
+        var command = new Command("zeroshot", "Classify images zero-shot with CLIP and prompt templates (no learned prompts).")
+        {
+            model, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, tokenizer,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            // Everything that can be checked without the model is checked first: loading it can take a while.
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
+            var templateList = ResolveTemplates(parse.GetValue(template), parse.GetValue(templates));
+            var k = parse.GetValue(top);
+            if (k < 1)
+                throw new ArgumentException($"--top must be at least 1, not {k}");
+            var outputPath = parse.GetValue(output);
+            if (outputPath is not null && !ZeroShotReport.IsSupportedOutput(outputPath))
+                throw new ArgumentException($"{outputPath}: --output must end in .json or .csv");
+            var paths = ImageFiles.Expand(parse.GetValue(images)!);
+            var batchSize = parse.GetValue(batch);
+
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            var prompts = names.Count * templateList.Count;
+            using var classifier = prompts > TextBatchSize
+                ? ProgressDisplay.Run($"encoding {prompts} prompts", prompts, update =>
+                    new ZeroShotClassifier(clip, names, templateList, TextBatchSize, new BatchProgressReporter(update, "prompts"), cancellation))
+                : new ZeroShotClassifier(clip, names, templateList, TextBatchSize, cancellation: cancellation);
+
+            var predictions = paths.Count > batchSize
+                ? ProgressDisplay.Run("classifying", paths.Count, update =>
+                    classifier.Classify(paths, k, batchSize, parse.GetValue(loaderThreads), new BatchProgressReporter(update, "images"), cancellation))
+                : classifier.Classify(paths, k, batchSize, parse.GetValue(loaderThreads), cancellation: cancellation);
+
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"[grey]{paths.Count} images, {names.Count} classes, {templateList.Count} template(s), e.g. \"{Markup.Escape(classifier.Prompts(0)[0])}\"[/]"));
+            AnsiConsole.Write(Table(predictions));
+            if (outputPath is not null)
+            {
+                new ZeroShotReport(clip.Source, names, templateList, predictions).Write(outputPath);
+                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    const int TextBatchSize = 256;
+
+    /// <summary>--classes or --class (one of them).</summary>
+    public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames)
+    {
+        if (classesFile is not null && classNames is { Length: > 0 })
+            throw new ArgumentException("pass either --classes FILE or --class NAME, not both");
+        if (classesFile is not null)
+            return DatasetSource.ReadClassNames(classesFile);
+        if (classNames is { Length: > 0 })
+        {
+            if (classNames.Any(string.IsNullOrWhiteSpace))
+                throw new ArgumentException("--class: a class name is blank");
+            return classNames;
+        }
+        throw new ArgumentException("no classes: pass --classes FILE (one name per line) or --class NAME");
+    }
+
+    /// <summary>The named sets first, then the single templates; the default when neither is given.</summary>
+    public static IReadOnlyList<string> ResolveTemplates(string[]? templates, string[]? sets)
+    {
+        var result = new List<string>();
+        foreach (var set in sets ?? [])
+            result.AddRange(PromptTemplates.Resolve(set));
+        foreach (var template in templates ?? [])
+        {
+            PromptTemplates.Validate(template);
+            result.Add(template);
+        }
+        return result.Count > 0 ? result : [PromptTemplates.Default];
+    }
+
+    static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)
+    {
+        var table = new Table().AddColumns("image", "#", "class", "probability");
+        foreach (var p in predictions)
+        {
+            for (var i = 0; i < p.Top.Count; i++)
+            {
+                table.AddRow(i == 0 ? Markup.Escape(p.Path ?? "") : "", (i + 1).ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(p.Top[i].ClassName), p.Top[i].Probability.ToString("P2", CultureInfo.InvariantCulture));
+            }
+        }
+        return table;
+    }
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Maple.Clip;
+using Maple.Clip.Hub;
+using Maple.Clip.Weights;
+using Spectre.Console;
+using TorchSharp;
+
+namespace Maple.Cli;
+
+/// <summary>Options that several commands share, and the code that acts on them.</summary>
+static class CommonOptions
+{
+    public static Option<string> Model() => new("--model", "-m")
+    {
+        Description = "CLIP model: a Hugging Face id (openai/clip-vit-base-patch16), a Hugging Face folder, or an OpenAI .pt/.safetensors file",
+        Required = true,
+    };
+
+    public static Option<string> Precision() => new("--precision")
+    {
+        Description = "fp32, bf16 or auto (bf16 where the CPU has native bf16)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "libtorch threads (default: all cores)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<string?> Tokenizer() => new("--tokenizer")
+    {
+        Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
+    };
+
+    /// <summary>Applies --threads.</summary>
+    public static void ApplyThreads(int threads)
+    {
+        if (threads > 0)
+        {
+            torch.set_num_threads(threads);
+            torch.set_num_interop_threads(1);
+        }
+    }
+
+    /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>
+    public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation)
+    {
+        var progress = new DownloadBar();
+        try
+        {
+            var clip = await PretrainedClip.LoadAsync(model, PrecisionSupport.Parse(precision), tokenizer, progress, cancellation: cancellation);
+            AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(model)}: {DescribeModel(clip.Model)}[/]");
+            return clip;
+        }
+        finally
+        {
+            progress.Finish();
+        }
+    }
+
+    /// <summary>The architecture of the model named by --model, without loading its weights into a model.</summary>
+    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation)
+    {
+        var path = model;
+        if (!File.Exists(model))
+        {
+            var progress = new DownloadBar();
+            try
+            {
+                path = await new ModelResolver(HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
+            }
+            finally
+            {
+                progress.Finish();
+            }
+        }
+        return ClipWeightLoader.ReadConfig(path);
+    }
+
+    static string DescribeModel(ClipModel m) =>
+        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
+        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L, embed {m.Config.EmbedDim}, {PrecisionSupport.Name(m.Precision)}";
+
+    /// <summary>Prints download progress on one line per file.</summary>
+    sealed class DownloadBar : IProgress<DownloadProgress>
+    {
+        string? _file;
+        DateTime _last;
+
+        public void Report(DownloadProgress p)
+        {
+            var now = DateTime.UtcNow;
+            if (p.FileName == _file && (now - _last).TotalMilliseconds < 500 && p.BytesDone != p.TotalBytes)
+                return;
+            _file = p.FileName;
+            _last = now;
+            var total = p.TotalBytes is { } t ? $"/{t / 1e6:F1} MB" : " MB";
+            var percent = p.TotalBytes is > 0 ? $" {100.0 * p.BytesDone / p.TotalBytes.Value,5:F1}%" : "";
+            var eta = p.TotalBytes is { } size && p.BytesPerSecond > 0 ? $", ETA {TimeSpan.FromSeconds((size - p.BytesDone) / p.BytesPerSecond):mm\\:ss}" : "";
+            Console.Error.Write($"\rdownloading {p.FileName}{percent} {p.BytesDone / 1e6:F1}{total} at {p.BytesPerSecond / 1e6:F1} MB/s{eta}   ");
+        }
+
+        public void Finish()
+        {
+            if (_file is not null)
+                Console.Error.WriteLine();
+        }
+    }
+}

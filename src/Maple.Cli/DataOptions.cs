@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Maple.Data;
+
+namespace Maple.Cli;
+
+/// <summary>The options that name a dataset: custom data (--data) or a benchmark (--data-root + --dataset), a split, a subset.</summary>
+sealed class DataOptions
+{
+    readonly Option<string?> _data = new("--data", "-d") { Description = "an image folder (one sub-folder per class) or a CoOp/Dassl split JSON" };
+    readonly Option<string?> _dataRoot = new("--data-root") { Description = "folder holding the benchmark datasets in the CoOp/Dassl layouts (with --dataset)" };
+    readonly Option<string?> _dataset = new("--dataset") { Description = $"benchmark dataset under --data-root ({string.Join(", ", BenchmarkDatasets.Names)})" };
+    readonly Option<string> _split;
+    readonly Option<string?> _imageRoot = new("--image-root") { Description = "folder a split file's paths are relative to (default: its folder, or its images/ sub-folder)" };
+    readonly Option<string?> _classes = new("--classes") { Description = "class names, one per line (line i = label i); wins over the data's names" };
+    readonly Option<string> _subset = new("--subset") { Description = "base (first half of the classes), novel (the rest) or all, each relabelled from 0", DefaultValueFactory = _ => "all" };
+
+    /// <summary>Creates the options; <paramref name="defaultSplit"/> is the split a split file or benchmark is read from.</summary>
+    public DataOptions(string defaultSplit) =>
+        _split = new Option<string>("--split") { Description = "split of a split file or benchmark", DefaultValueFactory = _ => defaultSplit };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _data, _dataRoot, _dataset, _split, _imageRoot, _classes, _subset })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The split the options name.</summary>
+    public string Split(ParseResult parse) => parse.GetValue(_split)!;
+
+    /// <summary>
+    /// Opens the dataset the options name, applies <paramref name="sample"/> (e.g. few-shot sampling, which
+    /// CoOp does before choosing base or novel classes), then restricts it to the chosen subset of classes.
+    /// </summary>
+    public ImageDataset Open(ParseResult parse, Func<ImageDataset, ImageDataset>? sample = null)
+    {
+        var dataset = DatasetSource.Open(parse.GetValue(_data), parse.GetValue(_split)!, parse.GetValue(_imageRoot), parse.GetValue(_classes),
+            parse.GetValue(_dataRoot), parse.GetValue(_dataset));
+        if (sample is not null)
+            dataset = sample(dataset);
+        var subset = BaseNovelSplit.Parse(parse.GetValue(_subset)!);
+        return subset == Subset.All ? dataset : BaseNovelSplit.Subsample(dataset, subset);
+    }
+}

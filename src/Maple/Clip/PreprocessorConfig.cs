@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Maple.Imaging;
+
+namespace Maple.Clip;
+
+/// <summary>Reads Hugging Face's <c>preprocessor_config.json</c> (CLIPImageProcessor).</summary>
+public static class PreprocessorConfig
+{
+    /// <summary>The <c>image_mean</c> and <c>image_std</c> of the file, or null when the file is absent.</summary>
+    /// <exception cref="InvalidDataException">The file exists but is malformed.</exception>
+    public static ImageNormalization? ReadNormalization(string path)
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidDataException($"{path}: not a JSON object");
+            var mean = Triple(json, "image_mean", path);
+            var std = Triple(json, "image_std", path);
+            if (mean is null || std is null)
+                return null;
+            if (std.Any(s => s <= 0))
+                throw new InvalidDataException($"{path}: image_std must be positive");
+            return new ImageNormalization(mean, std);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    static float[]? Triple(JsonObject json, string key, string path)
+    {
+        if (json[key] is not JsonArray array)
+            return null;
+        if (array.Count != 3)
+            throw new InvalidDataException($"{path}: '{key}' must have 3 values, one per RGB channel");
+        return array.Select(v => v!.GetValue<float>()).ToArray();
+    }
+}

@@ -1,0 +1,63 @@
+using Maple.Clip.Hub;
+using Maple.Tokenization;
+
+namespace Maple.Clip;
+
+/// <summary>A CLIP ready to use: the frozen model, its tokenizer and where it came from.</summary>
+public sealed class PretrainedClip : IDisposable
+{
+    PretrainedClip(string source, ClipModel model, ClipTokenizer tokenizer)
+    {
+        Source = source;
+        Model = model;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>The model id or path it was loaded from (recorded in checkpoints and results).</summary>
+    public string Source { get; }
+
+    /// <summary>The frozen model.</summary>
+    public ClipModel Model { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// Loads a model id (<c>openai/clip-vit-base-patch16</c>: the local Hugging Face cache first, else a
+    /// download), a Hugging Face folder, or an OpenAI-layout checkpoint file. OpenAI checkpoints carry no
+    /// tokenizer: it is taken from <paramref name="tokenizerFolder"/> or the file's folder.
+    /// </summary>
+    public static async Task<PretrainedClip> LoadAsync(string model, Precision precision = Precision.Auto, string? tokenizerFolder = null,
+        IProgress<DownloadProgress>? progress = null, HubOptions? hub = null, CancellationToken cancellation = default)
+    {
+        string folder;
+        ClipModel clip;
+        if (File.Exists(model))
+        {
+            folder = Path.GetDirectoryName(Path.GetFullPath(model))!;
+            clip = ClipModel.Load(model, precision);
+        }
+        else
+        {
+            folder = await new ModelResolver(hub ?? HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
+            clip = ClipModel.Load(folder, precision);
+        }
+
+        try
+        {
+            var vocabularyFolder = tokenizerFolder ?? folder;
+            if (!File.Exists(Path.Combine(vocabularyFolder, "vocab.json")))
+                throw new FileNotFoundException(
+                    $"{vocabularyFolder}: no vocab.json/merges.txt for the tokenizer (OpenAI checkpoints carry none: pass --tokenizer with a folder that has them, e.g. a Hugging Face CLIP folder)");
+            return new PretrainedClip(model, clip, ClipTokenizer.FromDirectory(vocabularyFolder));
+        }
+        catch
+        {
+            clip.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Maple.Clip;
+using Maple.Data;
+using Maple.Imaging;
+using Maple.Tokenization;
+using Maple.Training;
+using static TorchSharp.torch;
+
+namespace Maple.Evaluation;
+
+/// <summary>
+/// Plain CLIP features of images and texts (no learned prompts), in batches: what <c>maple embed</c> writes and
+/// what zero-shot classification is built on. Results are fp32 on the CPU whatever the model's precision.
+/// </summary>
+public sealed class FeatureExtractor
+{
+    /// <summary>Uses the model and tokenizer of <paramref name="clip"/> (which stays the caller's to dispose).</summary>
+    public FeatureExtractor(PretrainedClip clip) : this((clip ?? throw new ArgumentNullException(nameof(clip))).Model, clip.Tokenizer)
+    {
+    }
+
+    /// <summary>Uses <paramref name="model"/> and <paramref name="tokenizer"/> (which stay the caller's to dispose).</summary>
+    public FeatureExtractor(ClipModel model, ClipTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        Model = model;
+        Tokenizer = tokenizer;
+        Transform = new EvalTransform(model.Config.Vision.ImageSize, model.Normalization);
+    }
+
+    /// <summary>The frozen CLIP.</summary>
+    public ClipModel Model { get; }
+
+    /// <summary>The tokenizer of the prompts.</summary>
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>The preprocessing of image files: the model's size and pixel normalisation.</summary>
+    public EvalTransform Transform { get; }
+
+    /// <summary>The width of the features.</summary>
+    public int EmbedDim => Model.Config.EmbedDim;
+
+    /// <summary>Image features [batch, embed] of already normalised pixels [batch, 3, size, size].</summary>
+    /// <param name="pixels">Images as the evaluation transform gives them.</param>
+    /// <param name="normalize">Whether to L2-normalise each row.</param>
+    public Tensor ImageFeatures(Tensor pixels, bool normalize = false)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var features = Model.EncodeImage(pixels);
+        return (normalize ? ClipModel.Normalize(features) : features.to(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Image features [files, embed] of image files, decoded and transformed a batch at a time.</summary>
+    /// <param name="imagePaths">The files, in the order of the rows.</param>
+    /// <param name="normalize">Whether to L2-normalise each row.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="loaderThreads">Threads decoding images (ahead of the model, on a background thread).</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
+    public Tensor ImageFeatures(IReadOnlyList<string> imagePaths, bool normalize = false, int batchSize = 32, int loaderThreads = 1,
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var parts = new List<Tensor>();
+        try
+        {
+            ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation,
+                (_, pixels) => parts.Add(ImageFeatures(pixels, normalize).DetachFromDisposeScope()));
+            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32) : cat(parts);
+        }
+        finally
+        {
+            foreach (var part in parts)
+                part.Dispose();
+        }
+    }
+
+    /// <summary>Text features [texts, embed] of prompts, tokenized and encoded a batch at a time.</summary>
+    /// <param name="texts">The prompts, in the order of the rows.</param>
+    /// <param name="normalize">Whether to L2-normalise each row.</param>
+    /// <param name="batchSize">Prompts per forward pass.</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="PromptTooLongException">A prompt does not fit the text encoder's context.</exception>
+    public Tensor TextFeatures(IReadOnlyList<string> texts, bool normalize = false, int batchSize = 256,
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var parts = new List<Tensor>();
+        try
+        {
+            using var _ = no_grad();
+            var clock = Stopwatch.StartNew();
+            for (var start = 0; start < texts.Count; start += batchSize)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var chunk = texts.Skip(start).Take(batchSize).ToList();
+                var features = Model.EncodeText(Tokenizer.Tokenize(chunk, Model.Config.Text.ContextLength));
+                parts.Add((normalize ? ClipModel.Normalize(features) : features.to(ScalarType.Float32)).DetachFromDisposeScope());
+                var done = start + chunk.Count;
+                progress?.Report(new BatchProgress(done, texts.Count, done / clock.Elapsed.TotalSeconds));
+            }
+            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32) : cat(parts);
+        }
+        finally
+        {
+            foreach (var part in parts)
+                part.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Decodes the files a batch at a time (on a background thread, ahead of the consumer) and hands each batch
+    /// [n, 3, size, size] with the index of its first file to <paramref name="body"/>, which must not keep it.
+    /// </summary>
+    internal void ForEachImageBatch(IReadOnlyList<string> imagePaths, int batchSize, int loaderThreads, IProgress<BatchProgress>? progress,
+        CancellationToken cancellation, Action<int, Tensor> body)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(loaderThreads, 1);
+        if (imagePaths.Count == 0)
+            return;
+        var items = imagePaths.Select(p => new LabeledImage(p, 0)).ToList();
+        var batches = Enumerable.Range(0, (items.Count + batchSize - 1) / batchSize)
+            .Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, items.Count - b * batchSize)).ToArray())
+            .ToList();
+        using var loader = new BatchLoader(items, batches, paths => Transform.LoadBatch(paths, loaderThreads), prefetch: 2);
+        var clock = Stopwatch.StartNew();
+        var done = 0;
+        while (loader.Next() is { } batch)
+        {
+            using (batch.Images)
+            using (batch.Labels)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                body(done, batch.Images);
+                done += (int)batch.Images.shape[0];
+            }
+            progress?.Report(new BatchProgress(done, items.Count, done / clock.Elapsed.TotalSeconds));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using Maple.Clip;
+using Maple.Prompting;
+using static TorchSharp.torch;
+
+namespace Maple.Evaluation;
+
+/// <summary>
+/// Zero-shot CLIP: each class is described by hand-written prompts, and an image goes to the class whose text
+/// features are closest. With several templates a class's features are the mean of its L2-normalised prompt
+/// features, normalised again (CLIP's prompt ensembling). The text features are computed once, here.
+/// </summary>
+public sealed class ZeroShotClassifier : IDisposable
+{
+    readonly Tensor _textFeatures;
+
+    /// <summary>Encodes the prompts of every class with the model and tokenizer of <paramref name="clip"/>.</summary>
+    /// <param name="clip">The model (stays the caller's to dispose, and must outlive this classifier).</param>
+    /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
+    /// <param name="templates">Templates with <c>{}</c> for the class name; <see cref="PromptTemplates.Default"/> when null.</param>
+    /// <param name="textBatchSize">Prompts per forward pass of the text encoder.</param>
+    /// <param name="progress">Told after every batch of prompts (all templates together).</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    public ZeroShotClassifier(PretrainedClip clip, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null,
+        int textBatchSize = 256, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+        : this(new FeatureExtractor(clip), classNames, templates, textBatchSize, progress, cancellation)
+    {
+    }
+
+    /// <summary>Encodes the prompts of every class with <paramref name="features"/>.</summary>
+    /// <param name="features">The encoders (their model must outlive this classifier).</param>
+    /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
+    /// <param name="templates">Templates with <c>{}</c> for the class name; <see cref="PromptTemplates.Default"/> when null.</param>
+    /// <param name="textBatchSize">Prompts per forward pass of the text encoder.</param>
+    /// <param name="progress">Told after every batch of prompts (all templates together).</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="ArgumentException">No class, a blank class name, no template, or a template without <c>{}</c>.</exception>
+    public ZeroShotClassifier(FeatureExtractor features, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null,
+        int textBatchSize = 256, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (classNames.Count == 0)
+            throw new ArgumentException("the class list is empty", nameof(classNames));
+        if (classNames.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("a class name is blank", nameof(classNames));
+        templates ??= [PromptTemplates.Default];
+        if (templates.Count == 0)
+            throw new ArgumentException("no prompt template", nameof(templates));
+        foreach (var template in templates)
+            PromptTemplates.Validate(template);
+
+        Features = features;
+        ClassNames = classNames.ToArray();
+        Templates = templates.ToArray();
+        _textFeatures = EncodeClasses(textBatchSize, progress, cancellation);
+    }
+
+    /// <summary>The encoders.</summary>
+    public FeatureExtractor Features { get; }
+
+    /// <summary>The frozen CLIP.</summary>
+    public ClipModel Model => Features.Model;
+
+    /// <summary>The classes, as given: class i is <c>ClassNames[i]</c>.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The prompt templates.</summary>
+    public IReadOnlyList<string> Templates { get; }
+
+    /// <summary>The classifier's weights: one L2-normalised row [classes, embed] per class, fp32. Owned by this object.</summary>
+    public Tensor TextFeatures => _textFeatures;
+
+    /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
+    public IReadOnlyList<string> Prompts(int template) => ClassNames.Select(c => PromptTemplates.Format(Templates[template], c)).ToList();
+
+    /// <summary>The token ids [classes, context] of the prompts under template <paramref name="template"/>; the caller disposes them.</summary>
+    public Tensor TokenIds(int template) => Features.Tokenizer.Tokenize(Prompts(template), Model.Config.Text.ContextLength);
+
+    /// <summary>Image features [batch, embed] (not normalised) of already normalised pixels [batch, 3, size, size].</summary>
+    public Tensor ImageFeatures(Tensor pixels) => Features.ImageFeatures(pixels);
+
+    /// <summary>Logits [batch, classes], exp(logit_scale) × cosine, of already normalised pixels [batch, 3, size, size].</summary>
+    public Tensor Logits(Tensor pixels)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var images = ClipModel.Normalize(Features.ImageFeatures(pixels));
+        return (Model.LogitScale.exp().to(ScalarType.Float32) * images.matmul(_textFeatures.t())).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Classifies already normalised pixels [batch, 3, size, size]; the predictions have no path.</summary>
+    /// <param name="pixels">The images.</param>
+    /// <param name="top">How many classes to list per image (at most all of them).</param>
+    public IReadOnlyList<ZeroShotPrediction> Classify(Tensor pixels, int top = 5)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        using var scope = NewDisposeScope();
+        return Predictions(Logits(pixels), null, top);
+    }
+
+    /// <summary>Classifies image files, decoded and transformed a batch at a time, in the order given.</summary>
+    /// <param name="imagePaths">The files.</param>
+    /// <param name="top">How many classes to list per image (at most all of them).</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="loaderThreads">Threads decoding images.</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="Imaging.ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
+    public IReadOnlyList<ZeroShotPrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var results = new List<ZeroShotPrediction>(imagePaths.Count);
+        Features.ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation, (start, pixels) =>
+        {
+            var logits = Logits(pixels);
+            var paths = Enumerable.Range(start, (int)pixels.shape[0]).Select(i => imagePaths[i]).ToList();
+            results.AddRange(Predictions(logits, paths, top));
+        });
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _textFeatures.Dispose();
+
+    Tensor EncodeClasses(int batchSize, IProgress<BatchProgress>? progress, CancellationToken cancellation)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var prompts = ClassNames.Count * Templates.Count;
+        Tensor? sum = null;
+        for (var t = 0; t < Templates.Count; t++)
+        {
+            var offset = t * ClassNames.Count;
+            var overall = progress is null ? null : new OverallProgress(progress, offset, prompts);
+            var features = Features.TextFeatures(Prompts(t), normalize: true, batchSize, overall, cancellation);
+            if (sum is null)
+            {
+                sum = features;
+            }
+            else
+            {
+                // In place: with 80 templates and 1,000 classes the intermediates would add up.
+                sum.add_(features);
+                features.Dispose();
+            }
+        }
+        return ClipModel.Normalize(sum! / Templates.Count).DetachFromDisposeScope();
+    }
+
+    List<ZeroShotPrediction> Predictions(Tensor logits, IReadOnlyList<string>? paths, int top)
+    {
+        var classes = ClassNames.Count;
+        var k = Math.Min(top, classes);
+        var values = logits.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        // In fp64 so that each row's probabilities sum to 1 to within fp32 rounding.
+        var probabilities = logits.to(ScalarType.Float64).softmax(-1).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var results = new List<ZeroShotPrediction>();
+        for (var i = 0; i < (int)logits.shape[0]; i++)
+        {
+            var rowLogits = values.AsSpan(i * classes, classes).ToArray();
+            var rowProbabilities = probabilities.AsSpan(i * classes, classes).ToArray();
+            var best = Enumerable.Range(0, classes).OrderByDescending(c => rowProbabilities[c])
+                .Take(k).Select(c => new ClassScore(c, ClassNames[c], rowProbabilities[c])).ToList();
+            results.Add(new ZeroShotPrediction(paths?[i], rowLogits, rowProbabilities, best));
+        }
+        return results;
+    }
+
+    /// <summary>Reports one template's batches as progress over all the prompts.</summary>
+    sealed class OverallProgress(IProgress<BatchProgress> inner, int offset, int total) : IProgress<BatchProgress>
+    {
+        public void Report(BatchProgress value) => inner.Report(new BatchProgress(offset + value.Done, total, value.ItemsPerSecond));
+    }
+}

@@ -1,0 +1,150 @@
+using Maple.Data;
+
+namespace Maple.Prompting;
+
+/// <summary>
+/// Hand-written prompt templates for zero-shot CLIP: <c>{}</c> marks where the class name goes. Class names
+/// have their underscores turned into spaces first, as the reference code does.
+/// </summary>
+public static class PromptTemplates
+{
+    /// <summary>The marker a template holds where the class name goes.</summary>
+    public const string Placeholder = "{}";
+
+    /// <summary>The template used when none is given, CoOp's and MaPLe's zero-shot default.</summary>
+    public const string Default = "a photo of a {}.";
+
+    /// <summary>The name of <see cref="ImageNet"/> for <see cref="Resolve"/>.</summary>
+    public const string ImageNetName = "imagenet";
+
+    /// <summary>
+    /// The 80 templates of CLIP's prompt engineering for ImageNet (OpenAI's notebook
+    /// <c>Prompt_Engineering_for_ImageNet.ipynb</c>), in the notebook's order.
+    /// </summary>
+    public static IReadOnlyList<string> ImageNet { get; } =
+    [
+        "a bad photo of a {}.",
+        "a photo of many {}.",
+        "a sculpture of a {}.",
+        "a photo of the hard to see {}.",
+        "a low resolution photo of the {}.",
+        "a rendering of a {}.",
+        "graffiti of a {}.",
+        "a bad photo of the {}.",
+        "a cropped photo of the {}.",
+        "a tattoo of a {}.",
+        "the embroidered {}.",
+        "a photo of a hard to see {}.",
+        "a bright photo of a {}.",
+        "a photo of a clean {}.",
+        "a photo of a dirty {}.",
+        "a dark photo of the {}.",
+        "a drawing of a {}.",
+        "a photo of my {}.",
+        "the plastic {}.",
+        "a photo of the cool {}.",
+        "a close-up photo of a {}.",
+        "a black and white photo of the {}.",
+        "a painting of the {}.",
+        "a painting of a {}.",
+        "a pixelated photo of the {}.",
+        "a sculpture of the {}.",
+        "a bright photo of the {}.",
+        "a cropped photo of a {}.",
+        "a plastic {}.",
+        "a photo of the dirty {}.",
+        "a jpeg corrupted photo of a {}.",
+        "a blurry photo of the {}.",
+        "a photo of the {}.",
+        "a good photo of the {}.",
+        "a rendering of the {}.",
+        "a {} in a video game.",
+        "a photo of one {}.",
+        "a doodle of a {}.",
+        "a close-up photo of the {}.",
+        "a photo of a {}.",
+        "the origami {}.",
+        "the {} in a video game.",
+        "a sketch of a {}.",
+        "a doodle of the {}.",
+        "a origami {}.",
+        "a low resolution photo of a {}.",
+        "the toy {}.",
+        "a rendition of the {}.",
+        "a photo of the clean {}.",
+        "a photo of a large {}.",
+        "a rendition of a {}.",
+        "a photo of a nice {}.",
+        "a photo of a weird {}.",
+        "a blurry photo of a {}.",
+        "a cartoon {}.",
+        "art of a {}.",
+        "a sketch of the {}.",
+        "a embroidered {}.",
+        "a pixelated photo of a {}.",
+        "itap of the {}.",
+        "a jpeg corrupted photo of the {}.",
+        "a good photo of a {}.",
+        "a plushie {}.",
+        "a photo of the nice {}.",
+        "a photo of the small {}.",
+        "a photo of the weird {}.",
+        "the cartoon {}.",
+        "art of the {}.",
+        "a drawing of the {}.",
+        "a photo of the large {}.",
+        "a black and white photo of a {}.",
+        "the plushie {}.",
+        "a dark photo of a {}.",
+        "itap of a {}.",
+        "graffiti of the {}.",
+        "a toy {}.",
+        "itap of my {}.",
+        "a photo of a cool {}.",
+        "a photo of a small {}.",
+        "a tattoo of the {}.",
+    ];
+
+    /// <summary>
+    /// A named template set (<c>imagenet</c>, case-insensitive) or a text file with one template per line
+    /// (blank lines skipped).
+    /// </summary>
+    /// <param name="nameOrFile">The set's name or the file's path.</param>
+    /// <returns>The templates, each checked by <see cref="Validate"/>.</returns>
+    /// <exception cref="FileNotFoundException">Neither a known name nor an existing file.</exception>
+    /// <exception cref="InvalidDataException">The file holds no template, or a line without <c>{}</c>.</exception>
+    public static IReadOnlyList<string> Resolve(string nameOrFile)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrFile);
+        if (string.Equals(nameOrFile, ImageNetName, StringComparison.OrdinalIgnoreCase))
+            return ImageNet;
+        if (!File.Exists(nameOrFile))
+            throw new FileNotFoundException(
+                $"{nameOrFile}: unknown template set (known: {ImageNetName}) and no such file (a file holds one template per line, with {Placeholder} for the class name)",
+                nameOrFile);
+        var lines = TextList.Read(nameOrFile, "template file");
+        if (lines.FirstOrDefault(l => !l.Contains(Placeholder, StringComparison.Ordinal)) is { } bad)
+            throw new InvalidDataException($"{nameOrFile}: template \"{bad}\" has no {Placeholder} for the class name");
+        return lines;
+    }
+
+    /// <summary>Checks that <paramref name="template"/> has a <c>{}</c> for the class name.</summary>
+    /// <exception cref="ArgumentException">It has none.</exception>
+    public static void Validate(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (!template.Contains(Placeholder, StringComparison.Ordinal))
+            throw new ArgumentException($"template \"{template}\" has no {Placeholder} for the class name");
+    }
+
+    /// <summary>The prompt for one class: <paramref name="template"/> with every <c>{}</c> replaced by the class name, underscores as spaces.</summary>
+    /// <param name="template">A template holding <c>{}</c>.</param>
+    /// <param name="className">The class name, e.g. <c>sea_lion</c>.</param>
+    /// <returns>The prompt, e.g. "a photo of a sea lion.".</returns>
+    public static string Format(string template, string className)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(className);
+        return template.Replace(Placeholder, className.Replace('_', ' '), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Maple.Clip.Safetensors;
+using Maple.Prompting;
+using static TorchSharp.torch;
+
+namespace Maple.Training;
+
+/// <summary>
+/// The state at the end of an epoch: the prompts, the optimizer's momentum buffers (as
+/// <c>optimizer.momentum.&lt;name&gt;</c>) and the run's metadata. With the data order and augmentation
+/// derived from seed and epoch, this is everything a resumed run needs to end where an uninterrupted
+/// one would.
+/// </summary>
+public static partial class TrainingCheckpoint
+{
+    const string MomentumPrefix = "optimizer.momentum.";
+
+    /// <summary>The checkpoint file of epoch <paramref name="epoch"/> (0-based) in <paramref name="folder"/>.</summary>
+    public static string PathFor(string folder, int epoch) =>
+        Path.Combine(folder, "checkpoints", $"epoch-{epoch + 1:D3}.safetensors");
+
+    /// <summary>Writes the state after epoch <paramref name="epoch"/>, atomically.</summary>
+    public static void Save(string folder, int epoch, PromptLearner learner, Sgd optimizer, IReadOnlyDictionary<string, string> metadata)
+    {
+        var tensors = learner.StateDict().Concat(optimizer.MomentumBuffers.Select(b => KeyValuePair.Create(MomentumPrefix + b.Key, b.Value)));
+        var withEpoch = new Dictionary<string, string>(metadata) { ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture) };
+        SafetensorsWriter.Write(PathFor(folder, epoch), tensors, withEpoch);
+    }
+
+    /// <summary>The latest complete checkpoint in <paramref name="folder"/>: its path and the number of epochs it covers.</summary>
+    public static (string Path, int EpochsDone)? Latest(string folder)
+    {
+        var directory = Path.Combine(folder, "checkpoints");
+        if (!Directory.Exists(directory))
+            return null;
+        return Directory.GetFiles(directory, "epoch-*.safetensors")
+            .Select(p => (Path: p, Match: EpochFile().Match(Path.GetFileName(p))))
+            .Where(x => x.Match.Success)
+            .Select(x => (x.Path, EpochsDone: int.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture)))
+            .OrderByDescending(x => x.EpochsDone)
+            .Cast<(string, int)?>()
+            .FirstOrDefault();
+    }
+
+    /// <summary>Restores prompts and momentum from <paramref name="path"/>; returns its metadata.</summary>
+    public static IReadOnlyDictionary<string, string> Restore(string path, PromptLearner learner, Sgd optimizer)
+    {
+        using var file = SafetensorsFile.Open(path);
+        var tensors = file.ReadAll();
+        try
+        {
+            learner.LoadStateDict(tensors.Where(t => !t.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal)).ToDictionary(), path);
+            optimizer.LoadMomentum(tensors.Where(t => t.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Key[MomentumPrefix.Length..], t => t.Value));
+            return file.Metadata;
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+                tensor.Dispose();
+        }
+    }
+
+    [GeneratedRegex(@"^epoch-(\d+)\.safetensors$")]
+    private static partial Regex EpochFile();
+}

@@ -116,24 +116,30 @@ public sealed class ProfileCase : IBenchCase
         foreach (var (name, input, op) in backwardOps)
             yield return new Measurement("profile", setting, $"backward: {name}", TimeBackward(input, op), "ms");
 
-        // Forward with autograd, then backward into the block's input only (the weights are frozen).
-        var forward = 0.0;
-        var backward = 0.0;
-        for (var i = 0; i <= iterations; i++)
+        // The whole block with gradients into its input only: the block's own backward (weights frozen),
+        // then plain autograd (made to run by letting one weight train).
+        foreach (var path in new[] { "own backward", "autograd" })
         {
-            using var scope = NewDisposeScope();
-            var input = x.detach().requires_grad_(true);
-            var timing = new Timing();
-            var output = block.forward(input);
-            var f = timing.Seconds;
-            output.backward([ones_like(output)]);
-            if (i == 0)
-                continue; // warm-up
-            forward += f;
-            backward += timing.Seconds - f;
+            block.Norm1.Bias.requires_grad_(path == "autograd");
+            var forward = 0.0;
+            var backward = 0.0;
+            for (var i = 0; i <= iterations; i++)
+            {
+                using var scope = NewDisposeScope();
+                var input = x.detach().requires_grad_(true);
+                var timing = new Timing();
+                var output = block.forward(input);
+                var f = timing.CpuSeconds;
+                output.backward([ones_like(output)]);
+                if (i == 0)
+                    continue; // warm-up
+                forward += f;
+                backward += timing.CpuSeconds - f;
+            }
+            yield return new Measurement("profile", setting, $"block forward ({path}), CPU", forward / iterations * 1000, "ms");
+            yield return new Measurement("profile", setting, $"block backward ({path}), CPU", backward / iterations * 1000, "ms");
         }
-        yield return new Measurement("profile", setting, "block forward with autograd", forward / iterations * 1000, "ms");
-        yield return new Measurement("profile", setting, "block backward (input grad)", backward / iterations * 1000, "ms");
+        block.Norm1.Bias.requires_grad_(false);
     }
 
     static Tensor no_grad_value(Func<Tensor> op)

@@ -54,18 +54,24 @@ public sealed class TrainStepCase : IBenchCase
             }
 
             sgd.ZeroGrad();
-            var rssBefore = ProcessMemory.RssMb();
+            ProcessMemory.ResetPeak();
+            rss["live_at_step_start_mb"] = ProcessMemory.MallocInUseMb();
             var text = maple.TextFeatures();
             Lap(0);
-            // Memory held for the backward pass: the saved activations of each tower.
-            rss["text_activations_mb"] = ProcessMemory.RssMb() - rssBefore;
+            // Where the step's memory goes: what each forward keeps for backward, and backward's own peak.
+            rss["rss_after_text_forward_mb"] = ProcessMemory.RssMb();
+            rss["live_after_text_forward_mb"] = ProcessMemory.MallocInUseMb();
             var image = maple.ImageFeatures(pixels);
             Lap(1);
-            rss["image_activations_mb"] = ProcessMemory.RssMb() - rssBefore - rss["text_activations_mb"];
+            rss["rss_after_image_forward_mb"] = ProcessMemory.RssMb();
+            rss["live_after_image_forward_mb"] = ProcessMemory.MallocInUseMb();
+            rss["peak_rss_forward_mb"] = ProcessMemory.PhasePeakRssMb();
+            ProcessMemory.ResetPeak();
             var loss = nn.functional.cross_entropy(clip.Logits(image, text), labels);
             Lap(2);
             loss.backward();
             Lap(3);
+            rss["peak_rss_backward_mb"] = ProcessMemory.PhasePeakRssMb();
             sgd.Step(0.0035);
             Lap(4);
             if (!float.IsFinite(loss.item<float>()))

@@ -7,15 +7,27 @@ namespace Maple.Bench;
 /// <param name="Settings">The child's <c>--key value</c> options.</param>
 /// <param name="Repeats">How many children to run; the parent keeps the one with the median first figure.</param>
 /// <param name="NeedsTokenizer">Whether the case builds MaPLe prompts from text (train, eval).</param>
-public sealed record PlannedRun(string Case, Dictionary<string, string> Settings, int Repeats = 1, bool NeedsTokenizer = false)
+/// <param name="Environment">Environment variables for the child (an allocator setting), named in the figures' setting.</param>
+public sealed record PlannedRun(string Case, Dictionary<string, string> Settings, int Repeats = 1, bool NeedsTokenizer = false,
+    IReadOnlyDictionary<string, string>? Environment = null)
 {
     /// <summary>A one-line description for progress output.</summary>
-    public string Label => $"{Case} " + string.Join(" ", Settings.Where(s => s.Key != "model").Select(s => $"{s.Key}={s.Value}"));
+    public string Label => $"{Case} " + string.Join(" ", Settings.Where(s => s.Key != "model").Select(s => $"{s.Key}={s.Value}"))
+        + EnvironmentText;
+
+    /// <summary>The environment variables as the table shows them ("" when there are none).</summary>
+    public string EnvironmentText => Environment is { Count: > 0 } variables
+        ? " with " + string.Join(" ", variables.Select(v => $"{v.Key}={v.Value}"))
+        : "";
 }
 
 /// <summary>The child runs a benchmark consists of, from the options.</summary>
 public static class BenchPlan
 {
+    /// <summary>glibc setting: blocks of 1 MiB and more are mmap'd, so freeing them returns them to the system.</summary>
+    public static IReadOnlyDictionary<string, string> ReturnFreedMemory { get; } =
+        new Dictionary<string, string> { ["MALLOC_MMAP_THRESHOLD_"] = "1048576" };
+
     /// <summary>Every run, in order.</summary>
     public static List<PlannedRun> Create(BenchOptions options)
     {
@@ -65,8 +77,13 @@ public static class BenchPlan
                             var counts = threads.Where(t => t == 1 || classes == 10 || !threads.Contains(1));
                             foreach (var t in counts)
                             {
-                                runs.Add(new("train", Settings(("precision", p), ("threads", t), ("classes", classes), ("batch", 4),
-                                    ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
+                                var settings = Settings(("precision", p), ("threads", t), ("classes", classes), ("batch", 4),
+                                    ("warmup", 1), ("iterations", quick ? 1 : 3));
+                                runs.Add(new("train", settings, NeedsTokenizer: true));
+                                // glibc keeps freed heap memory for reuse, so RSS runs well above the live tensors; the
+                                // same step with large blocks returned to the system shows the other side of that trade.
+                                if (p == "bf16" && classes == 1000 && t == 1)
+                                    runs.Add(new("train", settings, NeedsTokenizer: true, Environment: ReturnFreedMemory));
                             }
                         }
                     }

@@ -22,6 +22,7 @@ public static class CaseRunner
             "text" => new TextEncoderCase(),
             "train" => new TrainStepCase(),
             "eval" => new EvaluationCase(),
+            "preprocess" => new PreprocessCase(),
             "profile" => new ProfileCase(),
             _ => throw new ArgumentException($"unknown case '{arguments.Name}'"),
         };

@@ -10,8 +10,11 @@ public static class ChildProcess
     /// <param name="Error">Why it failed (exit code, timeout, last lines of its error output), or null.</param>
     public sealed record Outcome(List<Measurement> Measurements, string? Error);
 
-    /// <summary>Starts <c>Maple.Bench case ...</c>, echoes its progress to stderr, and waits at most <paramref name="timeout"/>.</summary>
-    public static Outcome Run(IReadOnlyList<string> arguments, TimeSpan timeout)
+    /// <summary>
+    /// Starts <c>Maple.Bench case ...</c> (with extra <paramref name="environment"/> variables), echoes its
+    /// progress to stderr, and waits at most <paramref name="timeout"/>.
+    /// </summary>
+    public static Outcome Run(IReadOnlyList<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -24,6 +27,8 @@ public static class ChildProcess
             start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
 
         var measurements = new List<Measurement>();
         var errorTail = new Queue<string>();

@@ -58,10 +58,11 @@ public static class Orchestrator
         var outcomes = new List<List<Measurement>>();
         for (var repeat = 0; repeat < run.Repeats; repeat++)
         {
-            var outcome = ChildProcess.Run(arguments, timeout);
+            var outcome = ChildProcess.Run(arguments, timeout, run.Environment);
+            var measurements = outcome.Measurements.Select(m => m with { Setting = m.Setting + run.EnvironmentText }).ToList();
             if (outcome.Error is not null)
-                return [.. outcome.Measurements, new Measurement(run.Case, run.Label, "failed", double.NaN, "", Note: outcome.Error)];
-            outcomes.Add(outcome.Measurements);
+                return [.. measurements, new Measurement(run.Case, run.Label, "failed", double.NaN, "", Note: outcome.Error)];
+            outcomes.Add(measurements);
         }
         if (outcomes.Count == 1 || outcomes[0].Count == 0)
             return outcomes[0];

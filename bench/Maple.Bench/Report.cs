@@ -13,14 +13,14 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine($"## Maple.Bench ({(environment.Quick ? "quick" : "full")} run)");
         text.AppendLine();
-        text.AppendLine("| case | setting | figure | value | unit | target | met? | peak RSS (MB) |");
-        text.AppendLine("|---|---|---|---:|---|---|---|---:|");
+        text.AppendLine("| case | setting | figure | value | unit | target | met? | peak RSS (MB) | CPU/wall |");
+        text.AppendLine("|---|---|---|---:|---|---|---|---:|---:|");
         foreach (var m in measurements)
         {
             var met = m.Met switch { true => "yes", false => "**no**", null => "" };
             var value = double.IsNaN(m.Value) ? "—" : Format(m.Value);
             var figure = m.Note is null ? m.Figure : $"{m.Figure} ({m.Note})";
-            text.AppendLine($"| {m.Case} | {m.Setting} | {figure} | {value} | {m.Unit} | {m.TargetText} | {met} | {Format(m.PeakRssMb, "0")} |");
+            text.AppendLine($"| {m.Case} | {m.Setting} | {figure} | {value} | {m.Unit} | {m.TargetText} | {met} | {Format(m.PeakRssMb, "0")} | {CpuShare(m)} |");
         }
 
         var steps = measurements.Where(m => m is { Case: "train", Figure: "step time", Details: not null } && !double.IsNaN(m.Value)).ToList();
@@ -40,6 +40,9 @@ public static class Report
         }
 
         text.AppendLine();
+        text.AppendLine("CPU/wall is the timed work's CPU time over its wall time: about the thread count on an idle machine, lower when");
+        text.AppendLine("other processes took the CPU (the time figures are then slower than the code).");
+        text.AppendLine();
         text.AppendLine($"Command: `{environment.Command}`");
         text.AppendLine();
         text.AppendLine($"Machine: {environment.Cpu}; native bf16: {(environment.NativeBf16 ? "yes" : "no")}; {environment.Runtime}; " +
@@ -50,6 +53,19 @@ public static class Report
     /// <summary>The JSON report: the environment and every measurement with its details.</summary>
     public static string Json(RunEnvironment environment, IReadOnlyList<Measurement> measurements) =>
         JsonSerializer.Serialize(new { environment, measurements }, new JsonSerializerOptions(ResultJson.Options) { WriteIndented = true });
+
+    // CPU time over wall time of the timed work: below the thread count, the process waited for a CPU
+    // (other work on the machine) and the time figures are that much slower than the code.
+    static string CpuShare(Measurement m)
+    {
+        if (m.Details is not { } d)
+            return "";
+        if (d.TryGetValue("cpu_seconds", out var cpu) && d.TryGetValue("seconds", out var wall) && wall > 0)
+            return Format(cpu / wall, "0.00");
+        if (d.TryGetValue("cpu_seconds_per_step", out var stepCpu) && m.Value > 0)
+            return Format(stepCpu / m.Value, "0.00");
+        return "";
+    }
 
     static string Format(double value, string? format = null)
     {

@@ -27,7 +27,7 @@ public sealed class LoadCase : IBenchCase
         var setting = $"ViT-B/16 → {PrecisionSupport.Name(precision)}, warm page cache";
         yield return new Measurement("load", setting, "ClipModel.Load", seconds, "s",
             fp32 ? 2.0 : null, fp32 ? TargetKind.AtMost : TargetKind.None,
-            Details: new() { ["cpu_seconds"] = timing.CpuSeconds, ["rss_after_mb"] = ProcessMemory.RssMb() });
+            Details: new() { ["seconds"] = seconds, ["cpu_seconds"] = timing.CpuSeconds, ["rss_after_mb"] = ProcessMemory.RssMb() });
         yield return new Measurement("load", setting, "peak RSS", ProcessMemory.PeakRssMb(), "MB");
         if (fp32)
             yield return new Measurement("load", "model.safetensors (F32)", "size on disk", new FileInfo(weights).Length / 1e9, "GB");

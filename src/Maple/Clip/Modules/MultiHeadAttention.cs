@@ -49,9 +49,31 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         // The fused kernel is the fastest forward, but its CPU backward costs 5-7x the explicit one for
         // short sequences (text prompts, bf16): a pass that needs gradients takes the explicit path.
         var attended = is_grad_enabled() && qkv.requires_grad
-            ? ExplicitAttention(qkv[0], qkv[1], qkv[2])
+            ? ExplicitAttention(qkv[0], qkv[1], qkv[2], IsCausal)
             : nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], null, 0.0, IsCausal);
         return attended.transpose(1, 2).reshape(batch, length, -1);
+    }
+
+    /// <summary>
+    /// The attention output [batch, width] of one query row of [batch, length, width] over all rows: the
+    /// query projection runs on that row only. A causal attention can only be read at its last row.
+    /// </summary>
+    public Tensor ForwardRow(Tensor input, long row)
+    {
+        using var scope = NewDisposeScope();
+        var (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2]);
+        if (IsCausal && row != length - 1)
+            throw new ArgumentException($"a causal attention is read at its last row ({length - 1}), not row {row}", nameof(row));
+        var x = input.to(InProj.Weight.dtype);
+        var headDim = width / _heads;
+        // The fused projection stacks [q; k; v]: q for the one row, k and v for all.
+        var w = (int)width;
+        var query = nn.functional.linear(x[.., row], InProj.Weight[..w], InProj.Bias?[..w]).view(batch, _heads, 1, headDim);
+        var keyValue = nn.functional.linear(x, InProj.Weight[w..], InProj.Bias?[w..]).view(batch, length, 2, _heads, headDim).permute(2, 0, 3, 1, 4);
+        var attended = is_grad_enabled() && (query.requires_grad || keyValue.requires_grad)
+            ? ExplicitAttention(query, keyValue[0], keyValue[1], causal: false)
+            : nn.functional.scaled_dot_product_attention(query, keyValue[0], keyValue[1]);
+        return OutProj.forward(attended.reshape(batch, width)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -67,17 +89,17 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         using (enable_grad())
         {
             var leaf = qkv.detach().requires_grad_(true);
-            var attended = ExplicitAttention(leaf[0], leaf[1], leaf[2]);
+            var attended = ExplicitAttention(leaf[0], leaf[1], leaf[2], IsCausal);
             var gradQkv = autograd.grad([attended], [leaf], [gradHeads.to(attended.dtype)])[0];
             return gradQkv.permute(1, 3, 0, 2, 4).reshape(batch, length, 3 * heads * headDim).MoveToOuterDisposeScope();
         }
     }
 
     /// <summary>softmax(q·kᵀ/√d)·v with the scores in fp32, whatever the dtype of q, k and v.</summary>
-    Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v)
+    static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, bool causal)
     {
         var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
-        if (IsCausal)
+        if (causal)
         {
             var length = q.shape[^2];
             scores = scores.masked_fill(ones(length, length, ScalarType.Bool).triu(1), double.NegativeInfinity);

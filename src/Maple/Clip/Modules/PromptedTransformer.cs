@@ -43,31 +43,43 @@ public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, LayerPrompts? prompts, PromptSlot slot)
     {
         using var scope = NewDisposeScope();
-        return Run(x, prompts, slot, lastSelfOnly: false).Output.MoveToOuterDisposeScope();
+        return Run(x, prompts, slot, readoutRow: null, lastSelfOnly: false).Output.MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Like <see cref="Forward(Tensor, LayerPrompts?, PromptSlot)"/>, and also the last block run on the
-    /// same input with every token attending only to itself (<see cref="ResidualAttentionBlock.ForwardSelfOnly"/>):
-    /// per-token features that keep each position's own content, e.g. local (per-patch) image features.
+    /// The output of the blocks at one row only, [batch, width]: what an encoder reads out (the class
+    /// token, or the end of text when it is every sequence's last row). The last block computes just that
+    /// row, attending from it to every row, which saves most of a block.
     /// </summary>
-    public (Tensor Output, Tensor LastSelfOnly) ForwardWithLastSelfOnly(Tensor x, LayerPrompts? prompts, PromptSlot slot)
+    public Tensor ForwardRow(Tensor x, LayerPrompts? prompts, PromptSlot slot, long row)
     {
         using var scope = NewDisposeScope();
-        var (output, selfOnly) = Run(x, prompts, slot, lastSelfOnly: true);
+        return Run(x, prompts, slot, row, lastSelfOnly: false).Output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Like <see cref="ForwardRow"/>, and also the last block run on the same input with every token
+    /// attending only to itself (<see cref="ResidualAttentionBlock.ForwardSelfOnly"/>): per-token features
+    /// that keep each position's own content, e.g. local (per-patch) image features.
+    /// </summary>
+    public (Tensor Row, Tensor LastSelfOnly) ForwardRowWithLastSelfOnly(Tensor x, LayerPrompts? prompts, PromptSlot slot, long row)
+    {
+        using var scope = NewDisposeScope();
+        var (output, selfOnly) = Run(x, prompts, slot, row, lastSelfOnly: true);
         return (output.MoveToOuterDisposeScope(), selfOnly!.MoveToOuterDisposeScope());
     }
 
-    (Tensor Output, Tensor? LastSelfOnly) Run(Tensor x, LayerPrompts? prompts, PromptSlot slot, bool lastSelfOnly)
+    (Tensor Output, Tensor? LastSelfOnly) Run(Tensor x, LayerPrompts? prompts, PromptSlot slot, long? readoutRow, bool lastSelfOnly)
     {
         Tensor? selfOnly = null;
         for (var layer = 0; layer < _blocks.Length; layer++)
         {
             if (layer > 0 && prompts?.At(layer) is { } tokens)
                 x = Replace(x, tokens, slot);
-            if (lastSelfOnly && layer == _blocks.Length - 1)
+            var last = layer == _blocks.Length - 1;
+            if (lastSelfOnly && last)
                 selfOnly = _blocks[layer].ForwardSelfOnly(x);
-            x = _blocks[layer].forward(x);
+            x = last && readoutRow is { } row ? _blocks[layer].ForwardRow(x, row) : _blocks[layer].forward(x);
         }
         return (x, selfOnly);
     }

@@ -48,6 +48,17 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// The block's output at one row of the sequence, [batch, width]: every row serves as key and value,
+    /// only this one as query, and the MLP runs on it alone. A causal block can read out only its last row.
+    /// </summary>
+    public Tensor ForwardRow(Tensor x, long row)
+    {
+        using var scope = NewDisposeScope();
+        var middle = Attention.ForwardRow(Norm1.forward(x), row).to(ScalarType.Float32).add_(x[.., row]);
+        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The block's forward pass, returning with its output the tensors that <see cref="InputGradient"/>
     /// needs: q/k/v [3, batch, heads, length, head_dim], the residual stream between attention and MLP
     /// (fp32), and the MLP's hidden layer before the activation.

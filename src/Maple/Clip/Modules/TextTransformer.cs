@@ -87,10 +87,9 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
         if (prompts is not null)
             x = PromptedTransformer.Replace(x, prompts.Input, PromptSlot.AfterFirstToken);
         x = x + PositionalEmbedding[..length];
-        x = Transformer.Forward(x, prompts, PromptSlot.AfterFirstToken);
-        // LayerNorm works row by row: normalising only the pooled rows gives the same features.
-        var pooled = FinalNorm.forward(x[arange(x.shape[0]), endOfText]);
-        return Projection.forward(pooled).to(ScalarType.Float32);
+        // Every prompt of the group ends at the last row, which is the only one read out.
+        var endRow = Transformer.ForwardRow(x, prompts, PromptSlot.AfterFirstToken, row: length - 1);
+        return Projection.forward(FinalNorm.forward(endRow)).to(ScalarType.Float32);
     }
 
     void CheckWidth(LayerPrompts prompts)

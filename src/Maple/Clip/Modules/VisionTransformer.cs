@@ -63,8 +63,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor pixels, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
-        var x = Transformer.Forward(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd);
-        return Pool(x).MoveToOuterDisposeScope();
+        var classToken = Transformer.ForwardRow(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, row: 0);
+        return Pool(classToken).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -77,10 +77,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public (Tensor Global, Tensor Local) ForwardWithLocal(Tensor pixels, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
-        var (x, selfOnly) = Transformer.ForwardWithLastSelfOnly(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd);
+        var (classToken, selfOnly) = Transformer.ForwardRowWithLastSelfOnly(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, row: 0);
         var patches = selfOnly[.., 1..Config.SequenceLength];
         var local = Projection.forward(PostNorm.forward(patches)).to(ScalarType.Float32);
-        return (Pool(x).MoveToOuterDisposeScope(), local.MoveToOuterDisposeScope());
+        return (Pool(classToken).MoveToOuterDisposeScope(), local.MoveToOuterDisposeScope());
     }
 
     /// <summary>The sequence the blocks read: class token, patches (+ positions), prompts, after ln_pre.</summary>
@@ -101,6 +101,6 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return PreNorm.forward(x);
     }
 
-    /// <summary>The class token's output, ln_post, projected: [batch, embed] fp32.</summary>
-    Tensor Pool(Tensor x) => Projection.forward(PostNorm.forward(x[.., 0])).to(ScalarType.Float32);
+    /// <summary>The class token's output [batch, width], ln_post, projected: [batch, embed] fp32.</summary>
+    Tensor Pool(Tensor classToken) => Projection.forward(PostNorm.forward(classToken)).to(ScalarType.Float32);
 }

@@ -45,14 +45,27 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         return (is_grad_enabled() && hidden.requires_grad ? nn.functional.silu(scaled) : scaled.silu_()).div_(QuickGeluScale);
     }
 
-    /// <summary>The gradient of the activation's input from the gradient of its output (recomputing the activation).</summary>
-    internal Tensor ActivationGradient(Tensor hidden, Tensor gradActivated)
+    /// <summary>
+    /// What the activation's backward pass needs from the hidden layer: silu's input 1.702·h for quick_gelu,
+    /// h itself for gelu. <see cref="ActivateKept"/> finishes the activation from it.
+    /// </summary>
+    internal Tensor ActivationInput(Tensor hidden) => _quickGelu ? hidden * QuickGeluScale : hidden;
+
+    /// <summary>The activation of the hidden layer, from <see cref="ActivationInput"/>'s result (left unchanged).</summary>
+    internal Tensor ActivateKept(Tensor kept) =>
+        _quickGelu ? nn.functional.silu(kept).div_(QuickGeluScale) : nn.functional.gelu(kept);
+
+    /// <summary>
+    /// The gradient of the hidden layer from the gradient of the activation, given <see cref="ActivationInput"/>'s
+    /// result. For quick_gelu, d/dh silu(1.702h)/1.702 = silu′(1.702h): one fused pass each way.
+    /// </summary>
+    internal Tensor ActivationGradient(Tensor kept, Tensor gradActivated)
     {
         using var scope = NewDisposeScope();
         using (enable_grad())
         {
-            var leaf = hidden.detach().requires_grad_(true);
-            var activated = Activate(leaf);
+            var leaf = kept.detach().requires_grad_(true);
+            var activated = _quickGelu ? nn.functional.silu(leaf) : nn.functional.gelu(leaf);
             return autograd.grad([activated], [leaf], [gradActivated.to(activated.dtype)])[0].MoveToOuterDisposeScope();
         }
     }

@@ -44,7 +44,9 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
         if (is_grad_enabled() && x.requires_grad && !_weights.Any(w => w.requires_grad))
             return FrozenBlockFunction.apply(x, this);
         using var scope = NewDisposeScope();
-        return ForwardKeeping(x).Output.MoveToOuterDisposeScope();
+        // The same operations as ForwardKeeping, the same values, without keeping anything.
+        var middle = Attention.forward(Norm1.forward(x)).to(ScalarType.Float32).add_(x);
+        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -61,15 +63,15 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The block's forward pass, returning with its output the tensors that <see cref="InputGradient"/>
     /// needs: q/k/v [3, batch, heads, length, head_dim], the residual stream between attention and MLP
-    /// (fp32), and the MLP's hidden layer before the activation.
+    /// (fp32), and the MLP's hidden layer as the activation's backward needs it (<see cref="Mlp.ActivationInput"/>).
     /// </summary>
     internal (Tensor Output, Tensor Qkv, Tensor Middle, Tensor Hidden) ForwardKeeping(Tensor x)
     {
         // The residual adds write into the branch's fresh fp32 result (nothing else holds it): one buffer fewer each.
         var qkv = Attention.Project(Norm1.forward(x));
         var middle = Attention.OutProj.forward(Attention.Attend(qkv)).to(ScalarType.Float32).add_(x);
-        var hidden = Mlp.Fc.forward(Norm2.forward(middle));
-        var output = Mlp.Proj.forward(Mlp.Activate(hidden)).to(ScalarType.Float32).add_(middle);
+        var hidden = Mlp.ActivationInput(Mlp.Fc.forward(Norm2.forward(middle)));
+        var output = Mlp.Proj.forward(Mlp.ActivateKept(hidden)).to(ScalarType.Float32).add_(middle);
         return (output, qkv, middle, hidden);
     }
 

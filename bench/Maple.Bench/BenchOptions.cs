@@ -40,6 +40,10 @@ public sealed class BenchOptions
         once (Hugging Face format) to --model-dir and reused. The MaPLe cases (train, eval) need CLIP's
         vocab.json and merges.txt: --tokenizer DIR, by default ../shared/fixtures/clip-tokenizer beside
         the repository when present; without them those cases are skipped.
+
+        One case alone, printing its result lines (e.g. to profile):
+          Maple.Bench case train --model DIR --precision bf16 --threads 1 --classes 1000 --warmup 1 --iterations 3
+          Maple.Bench case profile --model DIR --precision bf16 --batch 4 [--tower text --tokens 10]
         """;
 
     /// <summary>Parses the parent's command line.</summary>

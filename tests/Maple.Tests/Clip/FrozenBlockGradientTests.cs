@@ -5,11 +5,31 @@ using static TorchSharp.torch;
 namespace Maple.Tests.Clip;
 
 /// <summary>
-/// The blocks' own backward pass (taken when only the input needs a gradient) against plain autograd
-/// through the same blocks. The reference tests cover it in fp32 only.
+/// The blocks' own backward pass (taken when only the input needs a gradient and the activations are
+/// large) against plain autograd through the same blocks, and against the fp32 reference.
 /// </summary>
-public sealed class FrozenBlockGradientTests
+[Collection(nameof(FrozenBlockGradientTests))]
+public sealed class FrozenBlockGradientTests : IDisposable
 {
+    readonly long _threshold = Maple.Clip.Modules.ResidualAttentionBlock.OwnBackwardMinElements;
+
+    // The tiny model's activations are far below the size that selects the own backward: force it.
+    public FrozenBlockGradientTests() => Maple.Clip.Modules.ResidualAttentionBlock.OwnBackwardMinElements = 0;
+
+    public void Dispose() => Maple.Clip.Modules.ResidualAttentionBlock.OwnBackwardMinElements = _threshold;
+
+    [Fact]
+    public void Fp32GradientsMatchTheReference()
+    {
+        using var scope = NewDisposeScope();
+        using var fixture = new TinyMapleCase(Precision.Fp32);
+        using var maple = fixture.CreateMaple();
+        var ownBackward = PromptGradients(maple, fixture);
+
+        foreach (var (name, gradient) in ownBackward)
+            TensorAssert.RelativeClose(fixture.Expected.Read($"grad.{name}"), gradient, 1e-4, $"grad.{name}");
+    }
+
     [Fact]
     public void Fp32PromptGradientsMatchAutograd()
     {

@@ -4,10 +4,11 @@ namespace Maple.Clip.Modules;
 
 /// <summary>
 /// A frozen <see cref="ResidualAttentionBlock"/> as one autograd node whose backward pass gives only the
-/// input's gradient. Autograd would keep every intermediate of the block (about 49 bytes per residual
-/// element in bf16: LayerNorm outputs, casts, attention outputs, both halves of the activation, the
-/// inputs of every linear layer); this node keeps four tensors (about 22 bytes) and frees them as soon
-/// as its backward has run, which is what lets a training step hold 1,000 class prompts.
+/// input's gradient. Autograd would keep every intermediate of the block (about 45 bytes per residual
+/// element in bf16: LayerNorm outputs, casts, fp32 attention operands, the activation's input, the
+/// inputs of every linear layer); this node keeps four tensors (18 bytes: input and middle of the
+/// residual stream, q/k/v, the activation's input) and frees them as soon as its backward has run,
+/// which is what lets a training step hold 1,000 class prompts.
 /// </summary>
 /// <remarks>
 /// The kept tensors belong to the node, not to any dispose scope: they are disposed by the backward pass.
@@ -30,7 +31,10 @@ sealed class FrozenBlockFunction : autograd.SingleTensorFunction<FrozenBlockFunc
         var (input, block) = ((Tensor)vars[0], (ResidualAttentionBlock)vars[1]);
         using var scope = NewDisposeScope();
         var (output, qkv, middle, hidden) = block.ForwardKeeping(input);
-        var kept = new Kept(block, input.detach(), qkv, middle, hidden);
+        // The two residual-stream tensors only feed the LayerNorms' recomputation for the gradient: a bf16
+        // block keeps them in bf16, an error the size of its products' (the forward values stay exact).
+        var dtype = block.Attention.InProj.Weight.dtype;
+        var kept = new Kept(block, input.detach().to(dtype), qkv, middle.to(dtype), hidden);
         ctx.save_data(Key, kept);
         return output.MoveToOuterDisposeScope();
     }

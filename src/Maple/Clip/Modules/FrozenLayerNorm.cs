@@ -37,7 +37,8 @@ public sealed class FrozenLayerNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using (enable_grad())
         {
-            var leaf = input.detach().requires_grad_(true);
+            // fp32 whatever the input was kept in, so the gradient is fp32 too.
+            var leaf = input.to(ScalarType.Float32).detach().requires_grad_(true);
             var output = forward(leaf);
             return autograd.grad([output], [leaf], [gradOutput.to(output.dtype)])[0].MoveToOuterDisposeScope();
         }

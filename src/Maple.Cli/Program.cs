@@ -7,5 +7,6 @@ var root = new RootCommand("Maple: multi-modal prompt learning (MaPLe) for CLIP,
     TrainCommand.Create(),
     EvalCommand.Create(),
     PredictCommand.Create(),
+    DemoCommand.Create(),
 };
 return await CommandRunner.InvokeAsync(root, args);

@@ -81,7 +81,7 @@ public sealed class DemoRunner
         var methods = new (string Name, PromptConfig Prompts, TrainingOptions? Options)[]
         {
             ("Zero-shot CLIP", PromptConfig.ZeroShot(), null),
-            ("CoOp", PromptConfig.CoOp(_settings.CoOpContext), Options(_settings.CoOpBatchSize, _settings.CoOpLearningRate)),
+            ("CoOp", PromptConfig.CoOp(_settings.CoOpContext, _settings.CoOpInit), Options(_settings.CoOpBatchSize, _settings.CoOpLearningRate)),
             ("MaPLe", PromptConfig.Maple(_settings.MapleContext, _settings.MapleDepth), Options(_settings.MapleBatchSize, _settings.MapleLearningRate)),
         };
         var rows = new List<DemoRow>();

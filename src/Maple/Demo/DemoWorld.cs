@@ -24,7 +24,7 @@ public sealed class DemoWorld
     }
 
     /// <summary>Changes whenever the drawing of scenes changes, so that cached models are pretrained anew.</summary>
-    public const int StyleVersion = 2;
+    public const int StyleVersion = 3;
 
     /// <summary>Five well-separated colours and six shapes: 30 classes, 15 base and 15 novel.</summary>
     public static DemoWorld Default { get; } = new(
@@ -61,37 +61,43 @@ public sealed class DemoWorld
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 8);
         var downstream = style == DemoStyle.Downstream;
-        var radius = size * rng.NextDouble(downstream ? 0.24 : 0.26, 0.40);
+        var radius = size * rng.NextDouble(0.25, 0.40);
         var margin = radius * 1.05;
         var centerX = rng.NextDouble(margin, size - margin);
         var centerY = rng.NextDouble(margin, size - margin);
-        var rotation = rng.NextDouble(-1, 1) * (downstream ? 30 : 8);
-        var fillColour = Jitter(demoClass.Colour, downstream ? 25 : 15, rng);
+        var rotation = rng.NextDouble(-1, 1) * (downstream ? 45 : 20);
+        var fillColour = Jitter(demoClass.Colour, 20, rng);
 
-        if (!downstream)
-        {
-            // Flat shapes on plain light backgrounds: the look a tiny ViT learns shapes from in a minute.
-            var background = Grey(rng.NextDouble(190, 245), 8, rng);
-            return new DemoScene(demoClass, style, size, DemoBackground.Plain, background, background, rng.NextUInt64(),
-                centerX, centerY, radius, rotation, fillColour, DemoFill.Flat, fillColour, 0, 0, 0, fillColour,
-                rng.NextDouble(0, 3), rng.NextUInt64());
-        }
-
-        // The same classes in another style: patterned fills of the class colour with a lighter or darker
-        // tint of it, sometimes an outline, muted busy backgrounds and visible noise.
-        var fill = (DemoFill)rng.NextInt(1, 4);
-        var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, rng.NextDouble(0.35, 0.6));
+        // Pretraining sees flat and patterned shapes on plain or gradient backgrounds, so the features it
+        // learns follow the shape rather than one look. The downstream task keeps the shapes but changes
+        // the scene around them: busy backgrounds of checks and blobs that pretraining never showed,
+        // stronger patterns, outlines, larger turns and more noise.
+        var fill = rng.NextDouble() < (downstream ? 0.75 : 0.5) ? (DemoFill)rng.NextInt(1, 4) : DemoFill.Flat;
+        var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, downstream ? rng.NextDouble(0.3, 0.55) : rng.NextDouble(0.2, 0.45));
         var period = size * rng.NextDouble(0.14, 0.22);
         var angle = rng.NextDouble(0, 180);
-        var outline = rng.NextDouble() < 0.3 ? size * rng.NextDouble(0.03, 0.05) : 0;
+        var outline = downstream && rng.NextDouble() < 0.4 ? size * rng.NextDouble(0.03, 0.05) : 0;
         var outlineColour = Grey(rng.NextDouble(20, 70), 6, rng);
-        var backgroundKind = (DemoBackground)rng.NextInt(1, 4);
-        var backgroundA = Muted(rng);
-        var backgroundB = Muted(rng);
-        return new DemoScene(demoClass, style, size, backgroundKind, backgroundA, backgroundB, rng.NextUInt64(),
+        DemoBackground background;
+        DemoRgb backgroundA, backgroundB;
+        if (downstream)
+        {
+            background = rng.NextDouble() < 0.5 ? DemoBackground.Checks : DemoBackground.Blobs;
+            (backgroundA, backgroundB) = (Muted(rng), Muted(rng));
+        }
+        else
+        {
+            background = rng.NextDouble() < 0.5 ? DemoBackground.Plain : DemoBackground.Gradient;
+            var light = rng.NextDouble() < 0.7;
+            (backgroundA, backgroundB) = (Level(light, rng), Level(light, rng));
+        }
+        var noise = downstream ? rng.NextDouble(8, 16) : rng.NextDouble(0, 5);
+        return new DemoScene(demoClass, style, size, background, backgroundA, backgroundB, rng.NextUInt64(),
             centerX, centerY, radius, rotation, fillColour, fill, patternColour, period, angle, outline, outlineColour,
-            rng.NextDouble(5, 12), rng.NextUInt64());
+            noise, rng.NextUInt64());
     }
+
+    static DemoRgb Level(bool light, Xoshiro256StarStar rng) => Grey(light ? rng.NextDouble(160, 245) : rng.NextDouble(15, 90), 10, rng);
 
     static DemoRgb Jitter(DemoColour c, double amount, Xoshiro256StarStar rng) =>
         new(Clamp(c.R + rng.NextDouble(-amount, amount)), Clamp(c.G + rng.NextDouble(-amount, amount)), Clamp(c.B + rng.NextDouble(-amount, amount)));

@@ -38,7 +38,7 @@ public sealed class DemoVocabularyTests : IDisposable
     [Fact]
     public void CaptionsAndPromptsRoundTrip()
     {
-        foreach (var text in new[] { "a photo of a red star.", "there is a small purple heart in the top left of this picture, on a plain dark background.", "X X X X green cross." })
+        foreach (var text in new[] { "a photo of a red star.", "a photo of a purple heart, a shape drawn in one colour on a plain background, with nothing else in it.", "X X X X green cross." })
         {
             var ids = _tokenizer.Encode(text);
             var expected = string.Join(" ", text.ToLowerInvariant().Replace(".", " .").Replace(",", " ,").Split(' ', StringSplitOptions.RemoveEmptyEntries)) + " ";

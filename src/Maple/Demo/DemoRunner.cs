@@ -130,7 +130,7 @@ public sealed class DemoRunner
         BatchSize = batchSize,
         LearningRate = learningRate,
         Seed = _seed,
-        // Random resized crops down to 8% of a 48-pixel image would cut most shapes out of their picture.
+        // Random resized crops down to 8% of a 32-pixel image would cut most shapes out of their picture.
         Augment = false,
     };
 

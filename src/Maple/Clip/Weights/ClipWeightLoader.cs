@@ -15,10 +15,19 @@ public static class ClipWeightLoader
     /// <summary>Loads the model at <paramref name="path"/> (a folder or a file).</summary>
     public static ClipModel Load(string path, Precision precision = Precision.Auto)
     {
-        var (config, source) = Open(path);
+        var (config, source, configPath) = OpenWithConfigPath(path);
         using (source)
         {
-            var model = Build(config, source, precision);
+            ClipModel model;
+            try
+            {
+                model = Build(config, source, precision);
+            }
+            catch (InvalidDataException ex) when (configPath is not null)
+            {
+                // The weights may be fine and config.json wrong: name both files.
+                throw new InvalidDataException($"{ex.Message} (architecture read from {configPath})", ex);
+            }
             var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
             model.Normalization = PreprocessorConfig.ReadNormalization(Path.Combine(folder, "preprocessor_config.json")) ?? model.Normalization;
             return model;
@@ -27,6 +36,13 @@ public static class ClipWeightLoader
 
     /// <summary>Opens the weights at <paramref name="path"/> and determines the architecture.</summary>
     public static (ClipConfig Config, ITensorSource Source) Open(string path)
+    {
+        var (config, source, _) = OpenWithConfigPath(path);
+        return (config, source);
+    }
+
+    // The config path is null when the architecture was inferred from the weights' shapes.
+    static (ClipConfig Config, ITensorSource Source, string? ConfigPath) OpenWithConfigPath(string path)
     {
         string weightsPath;
         string? configPath = null;
@@ -57,14 +73,11 @@ public static class ClipWeightLoader
         try
         {
             var layout = CheckpointLayout.Detect(source.Shapes, weightsPath);
-            ClipConfig config;
             if (layout == CheckpointLayout.OpenAI)
-                config = OpenAILayout.InferConfig(source.Shapes, weightsPath);
-            else if (configPath is not null && File.Exists(configPath))
-                config = ClipConfig.FromHuggingFaceFile(configPath);
-            else
-                throw new FileNotFoundException($"{weightsPath}: Hugging Face weights need the config.json beside them ({configPath ?? "none found"})");
-            return (config, source);
+                return (OpenAILayout.InferConfig(source.Shapes, weightsPath), source, null);
+            if (configPath is not null && File.Exists(configPath))
+                return (ClipConfig.FromHuggingFaceFile(configPath), source, configPath);
+            throw new FileNotFoundException($"{weightsPath}: Hugging Face weights need the config.json beside them ({configPath ?? "none found"})");
         }
         catch
         {

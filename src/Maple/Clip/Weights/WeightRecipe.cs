@@ -32,6 +32,26 @@ public sealed record WeightRecipe(string Target, string[] Sources, WeightTransfo
         _ => [Sources.Sum(s => shapes[s][0]), .. shapes[Sources[0]][1..]],
     };
 
+    /// <summary>
+    /// The inverse of <see cref="Build"/>: the checkpoint tensors, by key, that rebuild <paramref name="value"/>.
+    /// Stacked rows are split into equal parts (q, k and v all have the block's width). The results are
+    /// new tensors the caller disposes.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> Split(Tensor value)
+    {
+        switch (Transform)
+        {
+            case WeightTransform.Identity:
+                return [new(Sources[0], value.alias())];
+            case WeightTransform.Transpose:
+                return [new(Sources[0], value.t().contiguous())];
+            default:
+                if (value.shape[0] % Sources.Length != 0)
+                    throw new ArgumentException($"'{Target}' has {value.shape[0]} rows, which do not split into {Sources.Length} equal parts");
+                return value.chunk(Sources.Length, 0).Select((part, i) => new KeyValuePair<string, Tensor>(Sources[i], part));
+        }
+    }
+
     /// <summary>Reads and combines the sources.</summary>
     public Tensor Build(ITensorSource source)
     {

@@ -36,11 +36,9 @@ static class CommonOptions
     /// <summary>Applies --threads.</summary>
     public static void ApplyThreads(int threads)
     {
+        // Only the intra-op pool: libtorch aborts the process if the inter-op pool is resized after first use.
         if (threads > 0)
-        {
             torch.set_num_threads(threads);
-            torch.set_num_interop_threads(1);
-        }
     }
 
     /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>

@@ -17,6 +17,7 @@ public static class MapleCommandLine
         ImportCommand.Create(),
         DataCommand.Create(),
         BenchmarkCommand.Create(),
+        DemoCommand.Create(),
         OodCommand.Create(),
     };
 

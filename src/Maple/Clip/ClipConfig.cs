@@ -136,8 +136,9 @@ public sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, in
             ["hidden_act"] = Text.Activation,
             ["layer_norm_eps"] = Text.LayerNormEps,
             ["projection_dim"] = EmbedDim,
-            ["bos_token_id"] = 49406,
-            ["eos_token_id"] = 49407,
+            // CLIP-style vocabularies end with <|startoftext|> and <|endoftext|> (49406 and 49407 in CLIP's).
+            ["bos_token_id"] = Text.VocabularySize - 2,
+            ["eos_token_id"] = Text.VocabularySize - 1,
         },
         ["vision_config"] = new JsonObject
         {

@@ -90,6 +90,20 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor pixels) => EncodeImage(pixels);
 
     /// <summary>
+    /// Makes every weight trainable (contrastive pretraining) or frozen again (prompt learning, the
+    /// default): sets <c>requires_grad</c> on all parameters.
+    /// </summary>
+    public void SetTrainable(bool trainable)
+    {
+        foreach (var parameter in parameters())
+            parameter.requires_grad = trainable;
+        if (trainable)
+            train();
+        else
+            eval();
+    }
+
+    /// <summary>
     /// Fills every weight with a seeded random draw in CLIP's initialisation ranges (N(0, 0.02) matrices,
     /// unit LayerNorms): for benchmarks, tests and the built-in demo, never for real use.
     /// </summary>

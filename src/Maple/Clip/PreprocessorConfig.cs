@@ -31,6 +31,30 @@ public static class PreprocessorConfig
         }
     }
 
+    /// <summary>
+    /// Writes a <c>preprocessor_config.json</c> (CLIPImageProcessor: bicubic resize of the shorter side,
+    /// centre crop, rescale, normalise) for images of <paramref name="imageSize"/> pixels, atomically.
+    /// </summary>
+    public static void Write(string path, ImageNormalization normalization, int imageSize)
+    {
+        var json = new JsonObject
+        {
+            ["image_processor_type"] = "CLIPImageProcessor",
+            ["do_resize"] = true,
+            ["size"] = new JsonObject { ["shortest_edge"] = imageSize },
+            ["resample"] = 3,
+            ["do_center_crop"] = true,
+            ["crop_size"] = new JsonObject { ["height"] = imageSize, ["width"] = imageSize },
+            ["do_rescale"] = true,
+            ["rescale_factor"] = 1.0 / 255,
+            ["do_normalize"] = true,
+            ["image_mean"] = new JsonArray(normalization.Mean.Select(v => (JsonNode)(double)v).ToArray()),
+            ["image_std"] = new JsonArray(normalization.Std.Select(v => (JsonNode)(double)v).ToArray()),
+            ["do_convert_rgb"] = true,
+        };
+        AtomicFile.WriteText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
     static float[]? Triple(JsonObject json, string key, string path)
     {
         if (json[key] is not JsonArray array)

@@ -69,6 +69,31 @@ public static class Plots
         SavePng(plot, path, Math.Clamp(250 + 90 * groups.Count * Math.Max(1, series.Count / 2), 600, 2400), 450);
     }
 
+    /// <summary>
+    /// One line with markers per series (e.g. method) over the labelled points <paramref name="xLabels"/> (e.g. shots),
+    /// evenly spaced; <paramref name="values"/>[series][point], NaN for a missing point.
+    /// </summary>
+    public static void Lines(string path, string title, IReadOnlyList<string> xLabels, IReadOnlyList<string> series,
+        IReadOnlyList<IReadOnlyList<double>> values, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var s = 0; s < series.Count; s++)
+        {
+            var points = Enumerable.Range(0, xLabels.Count).Where(i => !double.IsNaN(values[s][i])).ToArray();
+            var line = plot.Add.Scatter(points.Select(i => (double)i).ToArray(), points.Select(i => values[s][i]).ToArray(), palette.GetColor(s));
+            line.LineWidth = 2;
+            line.MarkerSize = 8;
+            line.LegendText = series[s];
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, xLabels.Count).Select(i => (double)i).ToArray(), xLabels.ToArray());
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Edge.Right);
+        SavePng(plot, path, 800, 450);
+    }
+
     /// <summary>Loss and accuracy per epoch (means over the epoch's steps) of a run's <c>train.jsonl</c>.</summary>
     public static void TrainingCurves(string path, string trainJsonl, string title)
     {

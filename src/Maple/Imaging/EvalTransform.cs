@@ -112,9 +112,6 @@ public sealed class EvalTransform
     public torch.Tensor LoadBatch(IReadOnlyList<string> paths, int maxParallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var plane = 3 * ImageSize * ImageSize;
-        var data = new float[(long)paths.Count * plane];
-        BatchRunner.For(paths.Count, maxParallelism, i => ToChw(ImageDecoder.Decode(paths[i]), data.AsSpan(i * plane, plane)));
-        return torch.tensor(data, [paths.Count, 3, ImageSize, ImageSize], torch.float32);
+        return BatchTensor.Create(paths.Count, ImageSize, maxParallelism, (i, chw) => ToChw(ImageDecoder.Decode(paths[i]), chw));
     }
 }

@@ -116,27 +116,22 @@ public sealed class TrainTransform
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(rng);
-        var plane = 3 * ImageSize * ImageSize;
-        var data = new float[(long)paths.Count * plane];
         if (maxParallelism == 1)
         {
-            for (var i = 0; i < paths.Count; i++)
+            return BatchTensor.Create(paths.Count, ImageSize, 1, (i, chw) =>
             {
                 var img = ImageDecoder.Decode(paths[i]);
-                ToChw(img, Sample(img.Width, img.Height, rng), data.AsSpan(i * plane, plane));
-            }
+                ToChw(img, Sample(img.Width, img.Height, rng), chw);
+            });
         }
-        else
-        {
-            // Decode in parallel, draw in order, then resize in parallel: the draws only need the sizes.
-            var images = new RgbImage[paths.Count];
-            BatchRunner.For(paths.Count, maxParallelism, i => images[i] = ImageDecoder.Decode(paths[i]));
-            var choices = new TrainAugmentation[paths.Count];
-            for (var i = 0; i < paths.Count; i++)
-                choices[i] = Sample(images[i].Width, images[i].Height, rng);
-            BatchRunner.For(paths.Count, maxParallelism, i => ToChw(images[i], choices[i], data.AsSpan(i * plane, plane)));
-        }
-        return torch.tensor(data, [paths.Count, 3, ImageSize, ImageSize], torch.float32);
+
+        // Decode in parallel, draw in order, then resize in parallel: the draws only need the sizes.
+        var images = new RgbImage[paths.Count];
+        BatchRunner.For(paths.Count, maxParallelism, i => images[i] = ImageDecoder.Decode(paths[i]));
+        var choices = new TrainAugmentation[paths.Count];
+        for (var i = 0; i < paths.Count; i++)
+            choices[i] = Sample(images[i].Width, images[i].Height, rng);
+        return BatchTensor.Create(paths.Count, ImageSize, maxParallelism, (i, chw) => ToChw(images[i], choices[i], chw));
     }
 
     // torchvision crops first and resizes the crop, so filter taps never reach pixels outside the box.

@@ -14,6 +14,14 @@ static class ByteLevelAlphabet
 {
     static readonly Dictionary<char, byte> Bytes = BuildInverse();
 
+    /// <summary>
+    /// The 256 symbols in the order CLIP's vocabulary lists them (ids 0 to 255): the bytes that stand for
+    /// themselves, then the others, each group in byte order.
+    /// </summary>
+    public static IReadOnlyList<char> SymbolsInVocabularyOrder { get; } =
+        [.. Enumerable.Range(0, 256).Where(StandsForItself).Select(b => (char)b),
+         .. Enumerable.Range(0, 256).Where(b => !StandsForItself(b)).Select((_, i) => (char)(256 + i))];
+
     /// <summary>The byte that <paramref name="c"/> stands for, if it is in the alphabet.</summary>
     public static bool TryGetByte(char c, out byte b) => Bytes.TryGetValue(c, out b);
 

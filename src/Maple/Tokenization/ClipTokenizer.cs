@@ -19,10 +19,10 @@ namespace Maple.Tokenization;
 /// </remarks>
 public sealed class ClipTokenizer
 {
-    /// <summary>The id of <c>&lt;|startoftext|&gt;</c>, which starts every encoded prompt.</summary>
+    /// <summary>The id of <c>&lt;|startoftext|&gt;</c> in CLIP's vocabulary (<see cref="StartOfTextId"/> of any other).</summary>
     public const int StartOfText = 49406;
 
-    /// <summary>The id of <c>&lt;|endoftext|&gt;</c>, which ends every encoded prompt.</summary>
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c> in CLIP's vocabulary (<see cref="EndOfTextId"/> of any other).</summary>
     public const int EndOfText = 49407;
 
     /// <summary>CLIP's text context length: tokens per prompt, start and end included.</summary>
@@ -42,6 +42,8 @@ public sealed class ClipTokenizer
     {
         VocabularySize = vocabulary.Count;
         NormalizeToNfc = normalizeToNfc;
+        StartOfTextId = vocabulary[StartOfTextToken];
+        EndOfTextId = vocabulary[EndOfTextToken];
         _tokensById = new string[vocabulary.Count];
         foreach (var (token, id) in vocabulary)
             _tokensById[id] = token;
@@ -53,7 +55,7 @@ public sealed class ClipTokenizer
                 Merges = merges,
                 Normalizer = new ClipNormalizer(normalizeToNfc),
                 PreTokenizer = new ClipPreTokenizer(),
-                SpecialTokens = new Dictionary<string, int> { [StartOfTextToken] = StartOfText, [EndOfTextToken] = EndOfText },
+                SpecialTokens = new Dictionary<string, int> { [StartOfTextToken] = StartOfTextId, [EndOfTextToken] = EndOfTextId },
                 EndOfWordSuffix = EndOfWordSuffix,
                 ByteLevel = true,
             });
@@ -123,6 +125,12 @@ public sealed class ClipTokenizer
 
     /// <summary>The number of tokens in the vocabulary (49,408 for CLIP).</summary>
     public int VocabularySize { get; }
+
+    /// <summary>The id of <c>&lt;|startoftext|&gt;</c>, which starts every encoded prompt: the second-highest id.</summary>
+    public int StartOfTextId { get; }
+
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c>, which ends every encoded prompt: the highest id.</summary>
+    public int EndOfTextId { get; }
 
     /// <summary>Whether text is composed to Unicode NFC before anything else.</summary>
     public bool NormalizeToNfc { get; }
@@ -216,10 +224,10 @@ public sealed class ClipTokenizer
 
         var kept = Math.Min(ids.Count, row.Length - 2);
         row.Clear();
-        row[0] = StartOfText;
+        row[0] = StartOfTextId;
         for (var i = 0; i < kept; i++)
             row[i + 1] = ids[i];
-        row[kept + 1] = EndOfText;
+        row[kept + 1] = EndOfTextId;
     }
 
     static Dictionary<string, int> ReadVocabulary(string path)
@@ -244,10 +252,12 @@ public sealed class ClipTokenizer
                 throw new InvalidDataException($"{path} gives the token \"{token}\" the id {id}; ids must be 0 to {seen.Length - 1}, each used once.");
             seen[id] = true;
         }
-        foreach (var (token, id) in new[] { (StartOfTextToken, StartOfText), (EndOfTextToken, EndOfText) })
+        // The text encoder reads its output at the highest id of each row, which must be the end of text;
+        // CLIP's vocabulary (49,408 tokens) and the demo's small one both end with the two special tokens.
+        foreach (var (token, id) in new[] { (StartOfTextToken, vocabulary.Count - 2), (EndOfTextToken, vocabulary.Count - 1) })
         {
             if (!vocabulary.TryGetValue(token, out var actual) || actual != id)
-                throw new InvalidDataException($"{path} is not CLIP's vocabulary: {token} should have id {id}.");
+                throw new InvalidDataException($"{path} is not a CLIP-style vocabulary: {token} should have id {id} (the special tokens come last).");
         }
         return vocabulary;
     }

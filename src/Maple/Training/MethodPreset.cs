@@ -31,6 +31,34 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         return preset;
     }
 
+    /// <summary>
+    /// This preset with some settings replaced, e.g. to fit a backbone with fewer layers than the paper's
+    /// ViT-B/16 or for a quick look; null keeps the preset's value. <paramref name="depth"/> replaces the prompt
+    /// depth of the deep presets only (maple, maple-transfer, ivlp, deep-language, vpt-deep): CoOp and CoCoOp
+    /// prompt the input by definition and zero-shot CLIP has no prompts. <paramref name="nCtx"/> replaces the
+    /// number of learned text tokens (and MaPLe's coupled vision tokens); VPT-deep, without text tokens, keeps
+    /// its own. <paramref name="epochs"/> replaces the epochs.
+    /// </summary>
+    public MethodPreset Adapt(int? nCtx = null, int? depth = null, int? epochs = null)
+    {
+        var prompts = Prompts;
+        if (nCtx is { } n && prompts.TextTokens > 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, nameof(nCtx));
+            prompts = prompts.Method == PromptMethod.Maple ? prompts with { TextTokens = n, VisionTokens = n } : prompts with { TextTokens = n };
+        }
+        if (depth is { } d && IsDeep)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(d, 1, nameof(depth));
+            prompts = prompts with { TextDepth = prompts.TextTokens > 0 ? d : 0, VisionDepth = prompts.VisionTokens > 0 ? d : 0 };
+        }
+        var options = epochs is { } e ? Options with { Epochs = e } : Options;
+        return this with { Prompts = prompts, Options = options };
+    }
+
+    /// <summary>Whether the preset inserts prompts beyond the input layer (its depth is a setting of the method).</summary>
+    public bool IsDeep => Prompts.TextDepth > 1 || Prompts.VisionDepth > 1;
+
     static TrainingOptions Recipe(int batch, double lr, int epochs) =>
         new() { BatchSize = batch, LearningRate = lr, Epochs = epochs };
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -45,23 +46,28 @@ public sealed class Sgd : IDisposable
     public void Step(double lr)
     {
         using var _ = no_grad();
+        // Explicit scalars, alive until the end of the step: an implicitly converted one can be
+        // finalized on another thread while libtorch still reads it.
+        using var decay = WeightDecay.ToScalar();
+        using var momentum = Momentum.ToScalar();
+        using var step = (-lr).ToScalar();
         foreach (var (name, parameter) in _parameters)
         {
             using var grad = parameter.grad;
             if (grad is null)
                 continue;
-            using var direction = WeightDecay != 0 ? grad.add(parameter, WeightDecay) : grad.clone();
+            using var direction = WeightDecay != 0 ? grad.add(parameter, decay) : grad.clone();
             if (Momentum != 0)
             {
                 if (_momentum.TryGetValue(name, out var buffer))
-                    buffer.mul_(Momentum).add_(direction);
+                    buffer.mul_(momentum).add_(direction);
                 else
                     _momentum[name] = buffer = direction.clone().DetachFromDisposeScope();
-                parameter.add_(buffer, -lr);
+                parameter.add_(buffer, step);
             }
             else
             {
-                parameter.add_(direction, -lr);
+                parameter.add_(direction, step);
             }
         }
     }

@@ -55,6 +55,21 @@ public sealed class Trainer
     /// <summary>Images left out of the last <see cref="Run"/> because they could not be decoded (each named in the log).</summary>
     public int SkippedImages => _skipped.Count;
 
+    /// <summary>
+    /// When this run already finished (its final prompts exist), loads them into the learner and returns true;
+    /// false when there are no final prompts yet. Final prompts written by a different run (another method,
+    /// prompt shape, class list, backbone or recipe) are an error rather than silently reused.
+    /// </summary>
+    public bool TryLoadFinished()
+    {
+        if (!File.Exists(FinalPromptsPath))
+            return false;
+        using var finished = PromptCheckpoint.Read(FinalPromptsPath);
+        CheckSameRun(finished.Metadata, FinalPromptsPath);
+        _model.Learner.LoadStateDict(finished.Tensors, FinalPromptsPath);
+        return true;
+    }
+
     /// <summary>Runs (or, with <paramref name="resume"/>, continues) the training; returns the final prompts' path.</summary>
     public string Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {

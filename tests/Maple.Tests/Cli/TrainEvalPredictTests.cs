@@ -39,7 +39,7 @@ public sealed class TrainEvalPredictTests
         Assert.Equal(accuracy, hits / 9.0, 9);
 
         Assert.Equal(0, await MapleCommandLine.InvokeAsync(
-            ["predict", "--model", model, "--prompts", prompts, "--top", "2", Path.Combine(data, "tabby_cat", "chelsea.png")]));
+            ["predict", "--model", model, "--prompts", prompts, "--top", "2", "--threads", "1", Path.Combine(data, "tabby_cat", "chelsea.png")]));
     }
 
     [Fact]

@@ -98,11 +98,11 @@ public sealed class ClipWeightLoadingTests : IDisposable
     [Fact]
     public void UnknownExtensionIsNamed()
     {
-        var path = Path.Combine(_files.Root, "model.ckpt");
+        var path = Path.Combine(_files.Root, "model.onnx");
         File.WriteAllBytes(path, new byte[64]);
         var error = Assert.Throws<InvalidDataException>(() => ClipModel.Load(path));
         Assert.Contains(path, error.Message);
-        Assert.Contains("unknown checkpoint format '.ckpt'", error.Message);
+        Assert.Contains("unknown checkpoint format '.onnx'", error.Message);
     }
 
     [Fact]

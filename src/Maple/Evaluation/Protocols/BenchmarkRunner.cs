@@ -1,14 +1,35 @@
+using System.Globalization;
 using Maple.Clip;
 using Maple.Data;
+using Maple.Evaluation.Ood;
 using Maple.Prompting;
 using Maple.Training;
 
 namespace Maple.Evaluation.Protocols;
 
 /// <summary>
-/// Runs the paper's protocols cell by cell — (method, dataset, seed, shots) — saving each finished cell,
-/// so a benchmark killed halfway resumes where it stopped (a cell's interrupted training resumes too).
+/// Runs the paper's protocols cell by cell — (method, dataset, seed, shots) — saving each finished cell, so a
+/// benchmark killed halfway resumes where it stopped: finished cells are read back, and an interrupted training
+/// resumes from its last epoch checkpoint.
 /// </summary>
+/// <remarks>
+/// <para>Under the output folder:</para>
+/// <list type="bullet">
+/// <item><c>&lt;protocol&gt;/&lt;method&gt;/&lt;dataset&gt;/shots&lt;K&gt;-seed&lt;S&gt;/result.json</c>: a finished cell, with the
+/// recipe that produced it (a rerun with another recipe is refused rather than mixed in).</item>
+/// <item><c>training/&lt;method&gt;/&lt;dataset&gt;/&lt;all|base&gt;/shots&lt;K&gt;-seed&lt;S&gt;/</c>: a training run (prompts,
+/// epoch checkpoints, logs, <c>curves.png</c>), keyed by what it trains on and not by protocol, so protocols that
+/// train the same thing share it: cross-dataset transfer and domain generalisation share the ImageNet run, and
+/// few-shot and OOD the all-class run of a dataset.</item>
+/// <item><c>transfer-source/...</c>: the ImageNet column of both transfer protocols, scored once.</item>
+/// <item><c>cache/&lt;dataset&gt;/split_fewshot/</c>: the K-shot samples; <c>&lt;protocol&gt;.md|csv|json</c> and
+/// <c>plots/&lt;protocol&gt;/</c>: the tables and figures.</item>
+/// </list>
+/// <para>
+/// Zero-shot CLIP is not trained. Where the scored data does not depend on the seed or the shots, its cells of a
+/// dataset are all equal, so it is scored once and the other cells copy that result, saying so in their note.
+/// </para>
+/// </remarks>
 public sealed class BenchmarkRunner
 {
     /// <summary>The ten target datasets of cross-dataset transfer.</summary>
@@ -21,17 +42,24 @@ public sealed class BenchmarkRunner
     /// <summary>The eleven datasets of base-to-novel and few-shot.</summary>
     public static readonly IReadOnlyList<string> ElevenDatasets = [Source, .. TransferTargets];
 
+    /// <summary>The folder of the transfer protocols' shared source cells.</summary>
+    public const string TransferSourceProtocol = "transfer-source";
+
     const string Source = "ImageNet";
+    const string EvaluationPrefix = "eval:";
 
     readonly PretrainedClip _clip;
     readonly BenchmarkSettings _settings;
     readonly IBenchmarkObserver? _observer;
+    readonly Dictionary<(string Data, int Shots, int Seed), ImageDataset> _samples = [];
 
     /// <summary>Prepares a benchmark on <paramref name="clip"/>.</summary>
     public BenchmarkRunner(PretrainedClip clip, BenchmarkSettings settings, IBenchmarkObserver? observer = null)
     {
         if (settings.Methods.Count == 0 || settings.Seeds.Count == 0)
             throw new ArgumentException("a benchmark needs at least one method and one seed");
+        if (settings.Shots < 1 || settings.EvalBatchSize < 1 || settings.LoaderThreads < 1)
+            throw new ArgumentException("shots, the evaluation batch size and the loader threads must be at least 1");
         foreach (var method in settings.Methods)
             MethodPreset.Get(method);
         _clip = clip;
@@ -39,59 +67,132 @@ public sealed class BenchmarkRunner
         _observer = observer;
     }
 
+    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe has a preset of its own for them.</summary>
+    public static string TransferMethod(string method) =>
+        MethodPreset.Get(method).Name == "maple" ? "maple-transfer" : MethodPreset.Get(method).Name;
+
     /// <summary>Base-to-novel: train on the base half of the classes, score base and novel test images.</summary>
     public BenchmarkReport BaseToNovel(CancellationToken cancellation = default)
     {
         const string protocol = "base2novel";
+        var methods = Methods(_settings.Methods);
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
-        var cells = Cells(protocol, datasets, _settings.Methods, [_settings.Shots]);
-        return Run(protocol, cells, cell =>
+        var cells = Cells(protocol, datasets, methods, [_settings.Shots]);
+        var results = RunCells(cells, cell =>
         {
-            var train = FewShot(cell.Dataset, cell.Shots, cell.Seed);
-            using var learner = Train(cell, BaseNovelSplit.Subsample(train, Subset.Base));
-            var test = BenchmarkDatasets.Open(_settings.DataRoot, cell.Dataset, "test");
+            using var learner = Learner(cell.Method, cell.Dataset, Subset.Base, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
+            var test = Open(cell.Dataset, "test");
             return new Dictionary<string, double>
             {
                 ["base"] = Accuracy(learner, BaseNovelSplit.Subsample(test, Subset.Base), "base", cancellation),
                 ["novel"] = Accuracy(learner, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", cancellation),
             };
-        }, cancellation);
+        }, shareZeroShot: true, cancellation);
+        return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
     }
 
     /// <summary>Few-shot: train on all classes with each K of <paramref name="shots"/>, score the test set.</summary>
     public BenchmarkReport FewShotLearning(IReadOnlyList<int> shots, CancellationToken cancellation = default)
     {
         const string protocol = "few-shot";
+        if (shots.Count == 0 || shots.Any(k => k < 1))
+            throw new ArgumentException("few-shot needs shot counts of at least 1");
+        var methods = Methods(_settings.Methods);
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
-        var cells = Cells(protocol, datasets, _settings.Methods, shots);
-        return Run(protocol, cells, cell =>
+        var cells = Cells(protocol, datasets, methods, shots.Distinct().Order().ToList());
+        var results = RunCells(cells, cell =>
         {
-            using var learner = Train(cell, FewShot(cell.Dataset, cell.Shots, cell.Seed));
-            var test = BenchmarkDatasets.Open(_settings.DataRoot, cell.Dataset, "test");
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, test, "test", cancellation) };
-        }, cancellation);
+            using var learner = Learner(cell.Method, cell.Dataset, Subset.All, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, Open(cell.Dataset, "test"), "test", cancellation) };
+        }, shareZeroShot: true, cancellation);
+        return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
     }
 
     /// <summary>Cross-dataset transfer: train on ImageNet (all classes), score ImageNet and the ten other datasets.</summary>
     public BenchmarkReport CrossDataset(CancellationToken cancellation = default) =>
-        Transfer("cross-dataset", [Source, .. Resolve(_settings.Datasets, TransferTargets)], cancellation);
+        Transfer("cross-dataset", Resolve(_settings.Datasets, TransferTargets), cancellation);
 
-    /// <summary>Domain generalisation: the ImageNet-trained prompts scored on ImageNet-V2, -Sketch, -A and -R.</summary>
+    /// <summary>Domain generalisation: the ImageNet-trained prompts scored on ImageNet-V2, -Sketch, -A and -R (each over its own classes).</summary>
     public BenchmarkReport DomainGeneralization(CancellationToken cancellation = default) =>
-        Transfer("domain-generalization", [Source, .. Resolve(_settings.Datasets, DomainTargets)], cancellation);
+        Transfer("domain-generalization", Resolve(_settings.Datasets, DomainTargets), cancellation);
 
-    BenchmarkReport Transfer(string protocol, IReadOnlyList<string> datasets, CancellationToken cancellation)
+    /// <summary>
+    /// OOD detection: per method, seed and K, the prompts trained on the ID set's K-shot sample (all classes; none for
+    /// zero-shot CLIP) score the ID test images and every OOD set; the cell keeps AUROC, AUPR and FPR95 (in %) per OOD
+    /// set and their average, and writes its ROC curves and score histograms beside its result.
+    /// </summary>
+    public OodBenchmarkReport Ood(OodBenchmarkSpec spec, CancellationToken cancellation = default)
     {
-        // Cross-dataset and domain generalisation share one ImageNet training per (method, seed).
-        var methods = _settings.Methods.Select(m => m == "maple" ? "maple-transfer" : m).Distinct().ToList();
-        var cells = Cells(protocol, datasets.Distinct().ToList(), methods, [_settings.Shots]);
-        return Run(protocol, cells, cell =>
+        spec.Score.Validate();
+        if (spec.Ood.Count == 0)
+            throw new ArgumentException("an OOD benchmark needs at least one OOD set");
+        if (spec.Shots.Count == 0 || spec.Shots.Any(k => k < 1))
+            throw new ArgumentException("an OOD benchmark needs shot counts of at least 1");
+        var methods = Methods(_settings.Methods);
+        var id = OpenId(spec.Id);
+        var oodSets = OpenOodSets(spec.Ood);
+        var scoreName = OodScores.Name(spec.Score.Score);
+        var protocol = $"ood-{scoreName}";
+        var evaluation = new Dictionary<string, string>
         {
-            var sourceCell = cell with { Protocol = "imagenet-source", Dataset = Source };
-            using var learner = Train(sourceCell, FewShot(Source, cell.Shots, cell.Seed));
-            var test = BenchmarkDatasets.Open(_settings.DataRoot, cell.Dataset, "test");
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, test, cell.Dataset, cancellation) };
-        }, cancellation);
+            ["score"] = string.Create(CultureInfo.InvariantCulture, $"{scoreName}, T {spec.Score.Temperature}, lambda {spec.Score.Lambda}"),
+            ["ood"] = string.Join("; ", oodSets.Select(s => $"{s.Name} ({s.Data.Items.Count} images)")),
+            ["id"] = id.Description,
+        };
+        var cells = (from shot in spec.Shots.Distinct().Order()
+                     from method in methods
+                     from seed in _settings.Seeds
+                     select new CellKey(protocol, method, id.Name, seed, shot)).ToList();
+        var results = RunCells(cells, cell =>
+        {
+            using var learner = Learner(cell.Method, id.Name, Subset.All, cell.Shots, cell.Seed, id.OpenTrain, cancellation);
+            var idTest = id.Test(cell.Shots, cell.Seed);
+            var progress = _observer is null ? null : new Relay<OodProgress>(_observer.Scoring);
+            var result = OodEvaluation.Run(_clip.Model, learner, _clip.Tokenizer, idTest, oodSets, spec.Score, EvaluationBatch(learner),
+                _settings.LoaderThreads, progress, cancellation);
+            OodReport.Write(Path.Combine(_settings.Output, cell.RelativeFolder, "ood.json"), result, new Dictionary<string, string>
+            {
+                ["model"] = _clip.Source,
+                ["method"] = cell.Method,
+                ["seed"] = cell.Seed.ToString(CultureInfo.InvariantCulture),
+                ["shots"] = cell.Shots.ToString(CultureInfo.InvariantCulture),
+            });
+            var scores = new Dictionary<string, double>();
+            foreach (var set in result.Sets)
+                AddOodScores(scores, set.Name, set.Metrics);
+            AddOodScores(scores, OodBenchmarkReport.Average, result.Average);
+            return scores;
+        }, shareZeroShot: id.FixedTest, cancellation, evaluation);
+
+        var notes = Notes().Append($"score {scoreName} (T = {spec.Score.Temperature.ToString(CultureInfo.InvariantCulture)}"
+            + (spec.Score.Score == OodScore.GlMcm ? $", λ = {spec.Score.Lambda.ToString(CultureInfo.InvariantCulture)})" : ")")
+            + $"; ID test images: {id.Description}; ROC curves and score histograms of each scored cell: {protocol}/<method>/{id.Name}/shots<K>-seed<S>/ood.roc.png (a copied zero-shot cell names the cell it copies)").ToList();
+        var report = new OodBenchmarkReport(protocol, id.Name, oodSets.Select(s => s.Name).ToList(), results, notes);
+        report.Write(_settings.Output);
+        BenchmarkPlots.Write(report, _settings.Output);
+        return report;
+    }
+
+    BenchmarkReport Transfer(string protocol, IReadOnlyList<string> targets, CancellationToken cancellation)
+    {
+        var methods = Methods(_settings.Methods.Select(TransferMethod).Distinct().ToList());
+        var shots = new[] { _settings.Shots };
+        // The source column is the same cell for both transfer protocols: it is scored once.
+        var cells = Cells(TransferSourceProtocol, [Source], methods, shots)
+            .Concat(Cells(protocol, targets.Where(t => t != Source).Distinct().ToList(), methods, shots)).ToList();
+        var results = RunCells(cells, cell =>
+        {
+            using var learner = Learner(cell.Method, Source, Subset.All, cell.Shots, cell.Seed, () => Open(Source, "train"), cancellation);
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, Open(cell.Dataset, "test"), cell.Dataset, cancellation) };
+        }, shareZeroShot: true, cancellation);
+        return Finish(new BenchmarkReport(protocol, results, Source, Notes()));
+    }
+
+    BenchmarkReport Finish(BenchmarkReport report)
+    {
+        report.Write(_settings.Output);
+        BenchmarkPlots.Write(report, _settings.Output);
+        return report;
     }
 
     List<CellKey> Cells(string protocol, IReadOnlyList<string> datasets, IReadOnlyList<string> methods, IReadOnlyList<int> shots) =>
@@ -101,62 +202,158 @@ public sealed class BenchmarkRunner
          from seed in _settings.Seeds
          select new CellKey(protocol, method, dataset, seed, shot)).ToList();
 
-    BenchmarkReport Run(string protocol, List<CellKey> cells, Func<CellKey, Dictionary<string, double>> score, CancellationToken cancellation)
+    List<CellResult> RunCells(List<CellKey> cells, Func<CellKey, Dictionary<string, double>> score, bool shareZeroShot, CancellationToken cancellation,
+        IReadOnlyDictionary<string, string>? evaluation = null)
     {
         var results = new List<CellResult>();
         for (var i = 0; i < cells.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var cell = cells[i];
-            var saved = CellResult.TryLoad(_settings.Output, cell);
+            var recipe = Recipe(cell, evaluation);
+            var saved = Reusable(CellResult.TryLoad(_settings.Output, cell), recipe);
             _observer?.CellStarted(cell, i, cells.Count, saved is not null);
             if (saved is null)
             {
-                saved = new CellResult(cell, score(cell));
+                var twin = shareZeroShot && IsZeroShot(cell.Method)
+                    ? results.FirstOrDefault(r => r.Key.Method == cell.Method && r.Key.Protocol == cell.Protocol && r.Key.Dataset == cell.Dataset)
+                    : null;
+                saved = twin is not null
+                    ? new CellResult(cell, twin.Scores)
+                    {
+                        Recipe = recipe,
+                        Note = $"copied from {twin.Key.RelativeFolder.Replace('\\', '/')}: zero-shot CLIP depends on neither the seed nor the shots here",
+                    }
+                    : new CellResult(cell, score(cell)) { Recipe = recipe };
                 saved.Save(_settings.Output);
             }
             results.Add(saved);
             _observer?.CellFinished(saved);
         }
-        var report = new BenchmarkReport(protocol, results);
-        report.Write(_settings.Output);
-        BenchmarkPlots.Write(report, _settings.Output);
-        return report;
+        return results;
     }
+
+    /// <summary>
+    /// A saved cell when it was computed the way it would be now; null when only its evaluation settings changed
+    /// (it is redone, its training reused); an error when its training or backbone differed, which would mix runs.
+    /// </summary>
+    CellResult? Reusable(CellResult? saved, IReadOnlyDictionary<string, string> recipe)
+    {
+        if (saved is null || saved.Recipe.Count == 0)
+            return saved;
+        var keys = recipe.Keys.Union(saved.Recipe.Keys).ToList();
+        foreach (var key in keys.Where(k => !k.StartsWith(EvaluationPrefix, StringComparison.Ordinal)))
+        {
+            saved.Recipe.TryGetValue(key, out var was);
+            recipe.TryGetValue(key, out var now);
+            if (was != now)
+            {
+                throw new InvalidDataException(
+                    $"{CellResult.PathFor(_settings.Output, saved.Key)}: this cell was computed with {key} {was ?? "(none)"}, the benchmark now asks for {now ?? "(none)"}; " +
+                    "use another output folder, or delete the cell and its training run to redo it");
+            }
+        }
+        return keys.All(k => saved.Recipe.GetValueOrDefault(k) == recipe.GetValueOrDefault(k)) ? saved : null;
+    }
+
+    Dictionary<string, string> Recipe(CellKey cell, IReadOnlyDictionary<string, string>? evaluation)
+    {
+        var preset = _settings.Preset(cell.Method, cell.Shots);
+        var recipe = new Dictionary<string, string>
+        {
+            ["model"] = File.Exists(_clip.Source) || Directory.Exists(_clip.Source) ? Path.GetFullPath(_clip.Source) : _clip.Source,
+            ["backbone_config_hash"] = _clip.Model.Config.Hash(),
+            ["precision"] = PrecisionSupport.Name(_clip.Model.Precision),
+        };
+        if (preset.Prompts.Method != PromptMethod.ZeroShot)
+        {
+            var p = preset.Prompts;
+            var o = preset.Options;
+            recipe["prompts"] = $"{p.TextTokens} text tokens to depth {p.TextDepth}, {p.VisionTokens} vision tokens to depth {p.VisionDepth}, init '{p.CtxInit}'";
+            recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}");
+        }
+        foreach (var (key, value) in evaluation ?? new Dictionary<string, string>())
+            recipe[EvaluationPrefix + key] = value;
+        return recipe;
+    }
+
+    IReadOnlyList<string> Notes()
+    {
+        var notes = new List<string> { $"model {_clip.Source} ({PrecisionSupport.Name(_clip.Model.Precision)})" };
+        notes.AddRange(_settings.DescribeOverrides());
+        return notes;
+    }
+
+    /// <summary>Checks that every method's prompts fit the backbone, naming the remedy when the paper's depths do not.</summary>
+    IReadOnlyList<string> Methods(IReadOnlyList<string> methods)
+    {
+        var config = _clip.Model.Config;
+        var names = methods.Select(m => MethodPreset.Get(m).Name).Distinct().ToList();
+        foreach (var method in names)
+        {
+            var prompts = _settings.Preset(method, _settings.Shots).Prompts;
+            try
+            {
+                prompts.Validate(config, method);
+            }
+            catch (ArgumentException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
+            {
+                throw new ArgumentException(
+                    $"{e.Message}. The presets follow the paper's ViT-B/16 (12 layers per encoder): give this backbone's prompt depth explicitly " +
+                    $"with --depth (BenchmarkSettings.Depth), at most {Math.Min(config.Text.Layers, config.Vision.Layers)}", e);
+            }
+        }
+        return names;
+    }
+
+    static bool IsZeroShot(string method) => MethodPreset.Get(method).Prompts.Method == PromptMethod.ZeroShot;
 
     static IReadOnlyList<string> Resolve(IReadOnlyList<string> requested, IReadOnlyList<string> defaults)
     {
         var names = requested.Count == 0 || requested.Any(n => n.Equals("all", StringComparison.OrdinalIgnoreCase)) ? defaults : requested;
-        return names.Select(n => BenchmarkDatasets.Resolve(n).Name).ToList();
+        return names.Select(n => BenchmarkDatasets.Resolve(n).Name).Distinct().ToList();
     }
 
-    ImageDataset FewShot(string dataset, int shots, int seed)
+    ImageDataset Open(string dataset, string split)
     {
-        var train = BenchmarkDatasets.Open(_settings.DataRoot, dataset, "train");
-        var cache = Path.Combine(_settings.Output, "cache", BenchmarkDatasets.Resolve(dataset).Name);
-        return FewShotSampler.LoadOrCreate(cache, train, null, shots, seed).Train;
+        if (string.IsNullOrEmpty(_settings.DataRoot))
+            throw new ArgumentException($"{dataset} is a benchmark name: give the folder that holds the benchmarks (--data-root)");
+        return BenchmarkDatasets.Open(_settings.DataRoot, dataset, split);
     }
 
-    PromptLearner Train(CellKey cell, ImageDataset train)
+    /// <summary>The K-shot training sample of <paramref name="data"/> for a seed, drawn once and kept under the output folder.</summary>
+    ImageDataset FewShot(string data, Func<ImageDataset> openTrain, int shots, int seed)
     {
-        var preset = MethodPreset.Get(cell.Method, cell.Shots);
-        var learner = PromptLearners.Create(preset.Prompts, _clip.Model, _clip.Tokenizer, cell.Seed);
+        if (_samples.TryGetValue((data, shots, seed), out var sample))
+            return sample;
+        var cache = Path.Combine(_settings.Output, "cache", data);
+        sample = FewShotSampler.LoadOrCreate(cache, openTrain(), null, shots, seed).Train;
+        _samples[(data, shots, seed)] = sample;
+        return sample;
+    }
+
+    /// <summary>The learner of a method for a cell: zero-shot CLIP as it is, otherwise trained (or resumed, or read back when finished).</summary>
+    PromptLearner Learner(string method, string data, Subset subset, int shots, int seed, Func<ImageDataset> openTrain, CancellationToken cancellation)
+    {
+        var preset = _settings.Preset(method, shots);
+        var learner = PromptLearners.Create(preset.Prompts, _clip.Model, _clip.Tokenizer, seed);
         if (preset.Prompts.Method == PromptMethod.ZeroShot)
             return learner;
         try
         {
-            var options = preset.Options with { Seed = cell.Seed, Epochs = _settings.Epochs ?? preset.Options.Epochs, LoaderThreads = _settings.LoaderThreads };
+            var train = BaseNovelSplit.Subsample(FewShot(data, openTrain, shots, seed), subset);
+            var options = preset.Options with { Seed = seed, LoaderThreads = _settings.LoaderThreads };
+            var folder = TrainingFolder(_settings.Output, method, data, subset, shots, seed);
             using var prompted = new PromptedClip(_clip.Model, learner, _clip.Tokenizer, train.ClassNames);
-            var run = Path.Combine(_settings.Output, cell.RelativeFolder, "run");
-            var trainer = new Trainer(prompted, train, options, run, _clip.Source);
-            if (!File.Exists(trainer.FinalPromptsPath))
-                trainer.Run(resume: true, progress: _observer is null ? null : new Relay<TrainingProgress>(_observer.Training));
-            else
+            var trainer = new Trainer(prompted, train, options, folder, _clip.Source);
+            var curves = Path.Combine(folder, "curves.png");
+            if (!trainer.TryLoadFinished())
             {
-                using var finished = PromptCheckpoint.Read(trainer.FinalPromptsPath);
-                learner.LoadStateDict(finished.Tensors, trainer.FinalPromptsPath);
+                trainer.Run(resume: true, _observer is null ? null : new Relay<TrainingProgress>(_observer.Training), cancellation);
+                File.Delete(curves);
             }
-            Plots.TrainingCurves(Path.Combine(run, "curves.png"), Path.Combine(run, "train.jsonl"), $"{cell.Method} on {cell.Dataset}, seed {cell.Seed}");
+            if (!File.Exists(curves))
+                Plots.TrainingCurves(curves, Path.Combine(folder, "train.jsonl"), $"{method} on {data} ({Describe(subset)}), {shots} shots, seed {seed}");
             return learner;
         }
         catch
@@ -166,13 +363,94 @@ public sealed class BenchmarkRunner
         }
     }
 
+    /// <summary>The training run of <paramref name="method"/> on the <paramref name="subset"/> classes of a K-shot sample of <paramref name="data"/>.</summary>
+    public static string TrainingFolder(string output, string method, string data, Subset subset, int shots, int seed) =>
+        Path.Combine(output, "training", method, data, subset.ToString().ToLowerInvariant(), $"shots{shots}-seed{seed}");
+
+    static string Describe(Subset subset) => subset == Subset.All ? "all classes" : $"{subset.ToString().ToLowerInvariant()} classes";
+
     double Accuracy(PromptLearner learner, ImageDataset test, string subset, CancellationToken cancellation)
     {
         using var prompted = new PromptedClip(_clip.Model, learner, _clip.Tokenizer, test.ClassNames);
         var progress = _observer is null ? null : new Relay<EvaluationProgress>(p => _observer.Evaluating(subset, p));
-        var result = Evaluator.Evaluate(prompted, test, _settings.EvalBatchSize, _settings.LoaderThreads, progress, cancellation);
+        var result = Evaluator.Evaluate(prompted, test, EvaluationBatch(learner), _settings.LoaderThreads, progress, cancellation);
         return 100 * result.Metrics.Accuracy;
     }
+
+    // An image-conditioned learner (CoCoOp) runs the text encoder once per image, and every image's activations stay
+    // alive until its batch ends: batching gains nothing and multiplies the memory, so it is scored one image at a time.
+    int EvaluationBatch(PromptLearner learner) => learner.ConditionsOnImage ? 1 : _settings.EvalBatchSize;
+
+    static void AddOodScores(Dictionary<string, double> scores, string set, OodMetrics metrics)
+    {
+        scores[OodBenchmarkReport.ScoreName(set, "fpr95")] = 100 * metrics.Fpr95;
+        scores[OodBenchmarkReport.ScoreName(set, "auroc")] = 100 * metrics.Auroc;
+        scores[OodBenchmarkReport.ScoreName(set, "aupr")] = 100 * metrics.Aupr;
+    }
+
+    /// <summary>The ID data of an OOD benchmark: how to open its training images and its test images for (K, seed).</summary>
+    sealed record IdData(string Name, string Description, Func<ImageDataset> OpenTrain, Func<int, int, ImageDataset> Test, bool FixedTest);
+
+    IdData OpenId(string spec)
+    {
+        if (IsBenchmark(spec))
+        {
+            var name = BenchmarkDatasets.Resolve(spec).Name;
+            var test = new Lazy<ImageDataset>(() => Open(name, "test"));
+            return new IdData(name, $"the {name} test split", () => Open(name, "train"), (_, _) => test.Value, FixedTest: true);
+        }
+        if (File.Exists(spec))
+        {
+            var test = new Lazy<ImageDataset>(() => DatasetSource.Open(spec, "test"));
+            return new IdData(OodData.DisplayName(spec), $"the test split of {spec}", () => DatasetSource.Open(spec, "train"), (_, _) => test.Value, FixedTest: true);
+        }
+        if (Directory.Exists(spec))
+        {
+            // One folder to train and score: the ID test images are those not drawn for training, so none is scored
+            // after being trained on; every method of a (K, seed) is scored on the same images.
+            var name = OodData.DisplayName(spec);
+            var all = new Lazy<ImageDataset>(() => DatasetSource.Open(spec));
+            return new IdData(name, $"the images of {spec} not drawn for training", () => all.Value, (shots, seed) =>
+            {
+                var drawn = FewShot(name, () => all.Value, shots, seed).Items.Select(i => i.Path).ToHashSet(StringComparer.Ordinal);
+                var rest = all.Value.Items.Where(i => !drawn.Contains(i.Path)).ToList();
+                if (rest.Count == 0)
+                    throw new InvalidDataException($"{spec}: {shots} shots per class leave no images to score as ID; give fewer shots or more images");
+                return all.Value with { Source = $"{all.Value.Source}, the images not drawn for {shots} shots (seed {seed})", Items = rest };
+            }, FixedTest: false);
+        }
+        throw new ArgumentException($"--id {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+    }
+
+    List<NamedDataset> OpenOodSets(IReadOnlyList<string> specs)
+    {
+        var sets = new List<NamedDataset>();
+        foreach (var spec in specs)
+        {
+            NamedDataset set;
+            if (IsBenchmark(spec))
+            {
+                var name = BenchmarkDatasets.Resolve(spec).Name;
+                set = new NamedDataset(name, Open(name, "test"));
+            }
+            else if (File.Exists(spec) || Directory.Exists(spec))
+            {
+                set = new NamedDataset(OodData.DisplayName(spec), OodData.Open(spec));
+            }
+            else
+            {
+                throw new ArgumentException($"--ood {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+            }
+            var unique = set.Name;
+            for (var n = 2; sets.Any(s => s.Name.Equals(unique, StringComparison.OrdinalIgnoreCase)); n++)
+                unique = $"{set.Name}-{n}";
+            sets.Add(set with { Name = unique });
+        }
+        return sets;
+    }
+
+    // A benchmark name is taken as one when there is a data root to find it in; "./name" forces a path.
+    bool IsBenchmark(string spec) => !string.IsNullOrEmpty(_settings.DataRoot) && BenchmarkDatasets.IsKnown(spec);
 
     /// <summary>Forwards reports synchronously (Progress&lt;T&gt; would hop to the thread pool).</summary>
     sealed class Relay<T>(Action<T> report) : IProgress<T>

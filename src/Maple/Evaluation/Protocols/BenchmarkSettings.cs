@@ -1,3 +1,5 @@
+using Maple.Training;
+
 namespace Maple.Evaluation.Protocols;
 
 /// <summary>What a benchmark runs and where it writes.</summary>
@@ -11,7 +13,7 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     /// <summary>Training images per class (base-to-novel, cross-dataset and domain generalisation use 16).</summary>
     public int Shots { get; init; } = 16;
 
-    /// <summary>Images per evaluation forward pass.</summary>
+    /// <summary>Images per evaluation forward pass (image-conditioned methods such as CoCoOp always use 1).</summary>
     public int EvalBatchSize { get; init; } = 32;
 
     /// <summary>Threads decoding images.</summary>
@@ -19,4 +21,30 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
 
     /// <summary>Overrides the presets' epochs (e.g. for a quick look); null keeps the paper's recipe.</summary>
     public int? Epochs { get; init; }
+
+    /// <summary>
+    /// Overrides the prompt depth of every deep preset (maple, maple-transfer, ivlp, deep-language, vpt-deep),
+    /// e.g. to fit a backbone with fewer layers than the 12 of ViT-B/16; null keeps the paper's depths (9 for
+    /// MaPLe, 3 for its transfer preset, 12 for the others). The reports say when it is set.
+    /// </summary>
+    public int? Depth { get; init; }
+
+    /// <summary>Overrides the number of learned text tokens of every preset that has them (MaPLe's vision tokens follow); null keeps the presets'.</summary>
+    public int? NCtx { get; init; }
+
+    /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
+    public MethodPreset Preset(string method, int shots) => MethodPreset.Get(method, shots).Adapt(NCtx, Depth, Epochs);
+
+    /// <summary>The overrides in words, for reports; empty when the paper's recipes are used as they are.</summary>
+    public IReadOnlyList<string> DescribeOverrides()
+    {
+        var notes = new List<string>();
+        if (Depth is { } depth)
+            notes.Add($"prompt depth {depth} for the deep presets (overridden; the paper uses 9 for maple, 3 for maple-transfer, 12 for ivlp, deep-language and vpt-deep)");
+        if (NCtx is { } nCtx)
+            notes.Add($"learned text tokens set to {nCtx} (overridden; MaPLe's coupled vision tokens follow)");
+        if (Epochs is { } epochs)
+            notes.Add($"training epochs set to {epochs} (overridden; not the paper's recipe)");
+        return notes;
+    }
 }

@@ -1,3 +1,4 @@
+using Maple.Evaluation.Ood;
 using Maple.Training;
 
 namespace Maple.Evaluation.Protocols;
@@ -13,6 +14,9 @@ public interface IBenchmarkObserver
 
     /// <summary>Evaluation progress of the current cell on <paramref name="subset"/>.</summary>
     void Evaluating(string subset, EvaluationProgress progress);
+
+    /// <summary>OOD scoring progress of the current cell (the ID test set, then each OOD set).</summary>
+    void Scoring(OodProgress progress);
 
     /// <summary>A cell finished.</summary>
     void CellFinished(CellResult result);

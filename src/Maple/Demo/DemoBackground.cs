@@ -1,0 +1,17 @@
+namespace Maple.Demo;
+
+/// <summary>What is behind the shape.</summary>
+public enum DemoBackground
+{
+    /// <summary>One flat colour.</summary>
+    Plain,
+
+    /// <summary>A linear gradient between two colours.</summary>
+    Gradient,
+
+    /// <summary>A checkerboard of two colours.</summary>
+    Checks,
+
+    /// <summary>A colour covered with soft discs of other muted colours.</summary>
+    Blobs,
+}

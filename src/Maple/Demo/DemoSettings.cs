@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Maple.Clip;
+
+namespace Maple.Demo;
+
+/// <summary>
+/// The sizes of a demo run: the small CLIP, its pretraining, and the downstream base-to-novel task.
+/// <see cref="Full"/> is what <c>maple demo</c> runs; <see cref="Quick"/> is a reduced version for tests.
+/// </summary>
+public sealed record DemoSettings
+{
+    /// <summary>Image side in pixels (a multiple of <see cref="PatchSize"/>).</summary>
+    public int ImageSize { get; init; } = 32;
+
+    /// <summary>ViT patch side in pixels.</summary>
+    public int PatchSize { get; init; } = 8;
+
+    /// <summary>Vision transformer width.</summary>
+    public int VisionWidth { get; init; } = 64;
+
+    /// <summary>Vision transformer blocks.</summary>
+    public int VisionLayers { get; init; } = 3;
+
+    /// <summary>Text transformer width.</summary>
+    public int TextWidth { get; init; } = 64;
+
+    /// <summary>Text transformer blocks.</summary>
+    public int TextLayers { get; init; } = 3;
+
+    /// <summary>Attention heads in both encoders.</summary>
+    public int Heads { get; init; } = 2;
+
+    /// <summary>Joint embedding width.</summary>
+    public int EmbedDim { get; init; } = 64;
+
+    /// <summary>Tokens per text (CLIP's is 77; the demo's captions need far fewer).</summary>
+    public int ContextLength { get; init; } = 32;
+
+    /// <summary>Pretraining images rendered per class.</summary>
+    public int PretrainImagesPerClass { get; init; } = 100;
+
+    /// <summary>Contrastive pretraining.</summary>
+    public PretrainingOptions Pretraining { get; init; } = new() { Steps = 2500, LearningRate = 1e-3, WarmupSteps = 100 };
+
+    /// <summary>Training images per base class (K shots).</summary>
+    public int Shots { get; init; } = 16;
+
+    /// <summary>Test images per class, for base and novel classes alike.</summary>
+    public int TestImagesPerClass { get; init; } = 30;
+
+    /// <summary>Epochs of prompt learning, for CoOp and MaPLe alike.</summary>
+    public int Epochs { get; init; } = 20;
+
+    /// <summary>CoOp's learned context tokens (random init, as in the CoOp paper).</summary>
+    public int CoOpContext { get; init; } = 16;
+
+    /// <summary>Words that initialise CoOp's context ("" = random, as in the CoOp paper's main setting).</summary>
+    public string CoOpInit { get; init; } = "";
+
+    /// <summary>CoOp's batch size.</summary>
+    public int CoOpBatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// CoOp's SGD learning rate. The papers' rates (0.002 for CoOp, 0.0035 for MaPLe) suit ViT-B/16 with a
+    /// logit scale of 100; this small CLIP ends pretraining near 30-50, and at those rates its prompts
+    /// hardly move in 20 epochs, so both methods get the same larger rate.
+    /// </summary>
+    public double CoOpLearningRate { get; init; } = 0.05;
+
+    /// <summary>MaPLe's prompt tokens per layer (n_ctx).</summary>
+    public int MapleContext { get; init; } = 2;
+
+    /// <summary>MaPLe's prompt depth J (at most the layers of either encoder).</summary>
+    public int MapleDepth { get; init; } = 3;
+
+    /// <summary>MaPLe's batch size.</summary>
+    public int MapleBatchSize { get; init; } = 4;
+
+    /// <summary>MaPLe's SGD learning rate (see <see cref="CoOpLearningRate"/>).</summary>
+    public double MapleLearningRate { get; init; } = 0.05;
+
+    /// <summary>The full demo: pretraining and all three methods in a few minutes on two cores.</summary>
+    public static DemoSettings Full { get; } = new();
+
+    /// <summary>A reduced demo for tests: a smaller model, fewer images and steps; the numbers mean little.</summary>
+    public static DemoSettings Quick { get; } = new()
+    {
+        VisionWidth = 32,
+        VisionLayers = 2,
+        TextWidth = 32,
+        TextLayers = 2,
+        Heads = 2,
+        EmbedDim = 32,
+        PretrainImagesPerClass = 4,
+        Pretraining = new PretrainingOptions { Steps = 30, WarmupSteps = 5 },
+        Shots = 2,
+        TestImagesPerClass = 2,
+        Epochs = 2,
+        CoOpContext = 4,
+        MapleDepth = 2,
+    };
+
+    /// <summary>The small CLIP's architecture; <paramref name="vocabularySize"/> comes from the demo vocabulary.</summary>
+    public ClipConfig ModelConfig(int vocabularySize)
+    {
+        var config = new ClipConfig(
+            new ClipTextConfig(vocabularySize, TextWidth, TextLayers, Heads, 4 * TextWidth, ContextLength, "quick_gelu", 1e-5),
+            new ClipVisionConfig(VisionWidth, VisionLayers, Heads, 4 * VisionWidth, ImageSize, PatchSize, "quick_gelu", 1e-5),
+            EmbedDim);
+        config.Validate("demo settings");
+        return config;
+    }
+
+    /// <summary>
+    /// A short hash of everything the pretrained model depends on (world, vocabulary, architecture,
+    /// pretraining), naming its cache folder: changing any of them pretrains anew.
+    /// </summary>
+    public string ModelHash(DemoWorld world, DemoVocabulary vocabulary)
+    {
+        var key = JsonSerializer.Serialize(new
+        {
+            format = 1,
+            style = DemoWorld.StyleVersion,
+            world = world.Describe(),
+            words = vocabulary.Words,
+            config = ModelConfig(vocabulary.Size).ToHuggingFace().ToJsonString(),
+            images = PretrainImagesPerClass,
+            pretraining = Pretraining,
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
+    }
+}

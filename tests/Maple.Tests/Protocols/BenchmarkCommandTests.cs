@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Maple.Tests.Training;
+
+namespace Maple.Tests.Protocols;
+
+/// <summary><c>maple benchmark</c> in-process on the miniature layouts with the tiny CLIP.</summary>
+public sealed class BenchmarkCommandTests
+{
+    [Fact]
+    public async Task Base2NovelWritesTheTable()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        var (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root,
+            "--datasets", "eurosat", "--method", "zeroshot", "maple", "--depth", "2", "--seeds", "1", "--epochs", "1",
+            "--out", temp["out"], "--precision", "fp32");
+        Assert.True(code == 0, error);
+
+        var markdown = File.ReadAllText(temp["out/base2novel.md"]);
+        Assert.Contains("## EuroSAT", markdown);
+        Assert.Contains("| zeroshot | ", markdown);
+        Assert.Contains("| maple | ", markdown);
+        Assert.Contains("prompt depth 2", markdown);
+        Assert.True(File.Exists(temp["out/base2novel.csv"]));
+        Assert.True(File.Exists(temp["out/plots/base2novel/EuroSAT.png"]));
+        using var json = JsonDocument.Parse(File.ReadAllText(temp["out/base2novel.json"]));
+        Assert.Equal(2, json.RootElement.GetProperty("cells").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task OodTakesAnImageFolderAsTheIdSet()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        // EuroSAT's class folders as a plain image folder: 4 classes of 5 images; 1 shot leaves 4 per class to score.
+        var id = Path.Combine(data.Root, "eurosat", "2750");
+        var (code, error) = await CliRunner.RunAsync("benchmark", "ood", "--model", Fixtures.TinyMapleModel, "--id", id, "--ood", data.FlatOod,
+            "--method", "zeroshot", "--seeds", "1", "2", "--shots", "1", "--score", "energy", "--out", temp["out"], "--precision", "fp32");
+        Assert.True(code == 0, error);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(temp["out/ood-energy.json"]));
+        Assert.Equal("2750", json.RootElement.GetProperty("id").GetString());
+        Assert.Equal(2, json.RootElement.GetProperty("cells").GetArrayLength());
+        using var cell = JsonDocument.Parse(File.ReadAllText(temp["out/ood-energy/zeroshot/2750/shots1-seed2/ood.json"]));
+        Assert.Equal(16, cell.RootElement.GetProperty("id").GetProperty("count").GetInt32()); // 20 images less the 4 drawn for seed 2
+        Assert.Contains("## FPR95 and AUROC", File.ReadAllText(temp["out/ood-energy.md"]));
+    }
+
+    [Theory]
+    [InlineData("--depth", "--shots 4 8", "--shots takes one value")]
+    [InlineData("", "", "--depth")]
+    public async Task BadSettingsAreOneClearError(string depth, string shots, string expected)
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        string[] args = ["benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root, "--datasets", "eurosat",
+            "--seeds", "1", "--out", temp["out"], "--precision", "fp32"];
+        if (depth.Length > 0)
+            args = [.. args, depth, "2"];
+        if (shots.Length > 0)
+            args = [.. args, .. shots.Split(' ')];
+        var (code, error) = await CliRunner.RunAsync(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, error);
+    }
+}

@@ -21,7 +21,17 @@ public sealed class DemoWorld
         BaseClasses = all.Where(x => x.IsBase).Select(x => x.Class).ToList();
         NovelClasses = all.Where(x => !x.IsBase).Select(x => x.Class).ToList();
         Classes = [.. BaseClasses, .. NovelClasses];
+        OodClasses = colours.SelectMany(c => OodShapes.Select(s => new DemoClass(c, s))).ToList();
     }
+
+    /// <summary>
+    /// Shapes that appear nowhere in pretraining, prompt learning or the base-to-novel task: the demo draws
+    /// them, in the world's colours, as the out-of-distribution images of its OOD table.
+    /// </summary>
+    public static IReadOnlyList<DemoShape> OodShapes { get; } = [DemoShape.Hexagon, DemoShape.Arrow];
+
+    /// <summary>The out-of-distribution classes: every colour with every <see cref="OodShapes">OOD shape</see>.</summary>
+    public IReadOnlyList<DemoClass> OodClasses { get; }
 
     /// <summary>Changes whenever the drawing of scenes changes, so that cached models are pretrained anew.</summary>
     public const int StyleVersion = 3;

@@ -53,11 +53,16 @@ public sealed record DemoSettings
     /// <summary>Epochs of prompt learning, for CoOp and MaPLe alike.</summary>
     public int Epochs { get; init; } = 20;
 
-    /// <summary>CoOp's learned context tokens (random init, as in the CoOp paper).</summary>
-    public int CoOpContext { get; init; } = 16;
+    /// <summary>CoOp's learned context tokens (as many as <see cref="CoOpInit"/> has words).</summary>
+    public int CoOpContext { get; init; } = 4;
 
-    /// <summary>Words that initialise CoOp's context ("" = random, as in the CoOp paper's main setting).</summary>
-    public string CoOpInit { get; init; } = "";
+    /// <summary>
+    /// Words that initialise CoOp's context ("" = random). The CoOp paper reports both; from a random
+    /// context this small CLIP starts near chance (training accuracy 9-25% in the first epochs against
+    /// zero-shot's ~50%) and 20 epochs on 240 images never recover zero-shot's accuracy (base 30% against
+    /// 47%), so the demo starts CoOp, like MaPLe, from "a photo of a".
+    /// </summary>
+    public string CoOpInit { get; init; } = "a photo of a";
 
     /// <summary>CoOp's batch size.</summary>
     public int CoOpBatchSize { get; init; } = 8;

@@ -45,9 +45,13 @@ static class DemoCommand
                 table.AddRow(Markup.Escape(row.Method), Percent(row.Base), Percent(row.Novel), Percent(row.HarmonicMean));
             }
             AnsiConsole.Write(table);
+            var oodTable = new Table().Title("OOD: base classes (ID) vs unseen shapes").AddColumns(DemoOodTable.Columns.Select(c => new TableColumn(c)).ToArray());
+            foreach (var row in result.Ood.Rows)
+                oodTable.AddRow(Markup.Escape(row.Method), Markup.Escape(row.Score), Percent(row.Auroc), Percent(row.Fpr95));
+            AnsiConsole.Write(oodTable);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{(result.PretrainedNow ? "pretrained" : "reused")} model {result.ModelFolder} (use it with --model); {result.Elapsed.TotalSeconds:F0} s in all")));
-            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.json"))}[/] and [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.md"))}[/]");
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.json"))}[/], [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.md"))}[/] and plots");
             return Task.FromResult(0);
         });
         return command;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Maple.Clip;
 using Maple.Data;
 using Maple.Evaluation;
+using Maple.Evaluation.Ood;
 using Maple.Prompting;
 using Maple.Tokenization;
 using Maple.Training;
@@ -17,7 +18,8 @@ namespace Maple.Demo;
 /// <param name="PretrainedNow">Whether the model was pretrained in this run rather than found in the cache.</param>
 /// <param name="Elapsed">Wall time of the run.</param>
 /// <param name="OutputFolder">Where the images, prompts and results were written.</param>
-public sealed record DemoResult(DemoTable Table, string ModelFolder, bool PretrainedNow, TimeSpan Elapsed, string OutputFolder);
+/// <param name="Ood">The OOD table: zero-shot MCM against MaPLe's MCM and GL-MCM, base test images against unseen shapes.</param>
+public sealed record DemoResult(DemoTable Table, string ModelFolder, bool PretrainedNow, TimeSpan Elapsed, string OutputFolder, DemoOodTable Ood);
 
 /// <summary>
 /// Runs the paper's base-to-novel comparison on the demo world: gets the pretrained small CLIP (from the
@@ -68,7 +70,7 @@ public sealed class DemoRunner
         var baseNames = _world.BaseClasses.Select(c => c.Name).ToList();
         var novelNames = _world.NovelClasses.Select(c => c.Name).ToList();
         var size = _settings.ImageSize;
-        var perSplit = _world.BaseClasses.Count * _settings.Shots + _world.Classes.Count * _settings.TestImagesPerClass;
+        var perSplit = _world.BaseClasses.Count * _settings.Shots + (_world.Classes.Count + _world.OodClasses.Count) * _settings.TestImagesPerClass;
         var rendered = 0;
         IProgress<int> Render(int offset) => new SyncProgress<int>(done =>
             progress?.Report(new DemoProgress("rendering downstream images", offset + done, perSplit, $"rendering downstream images: {offset + done}/{perSplit}")));
@@ -77,6 +79,11 @@ public sealed class DemoRunner
         var testBase = DemoImages.Render(Path.Combine(dataFolder, "test-base"), _world.BaseClasses, DemoStyle.Downstream, _settings.TestImagesPerClass, size, TestSeed, "test", Render(rendered), cancellation).Data;
         rendered += testBase.Items.Count;
         var testNovel = DemoImages.Render(Path.Combine(dataFolder, "test-novel"), _world.NovelClasses, DemoStyle.Downstream, _settings.TestImagesPerClass, size, TestSeed, "test", Render(rendered), cancellation).Data;
+        rendered += testNovel.Items.Count;
+        // Out-of-distribution images: shapes that neither pretraining, nor prompt learning, nor either test split contains.
+        var ood = DemoImages.Render(Path.Combine(dataFolder, "ood"), _world.OodClasses, DemoStyle.Downstream, _settings.TestImagesPerClass, size, TestSeed, "test", Render(rendered), cancellation).Data;
+        var oodSets = new[] { new NamedDataset("unseen shapes", ood) };
+        var oodRows = new List<DemoOodRow>();
 
         var methods = new (string Name, PromptConfig Prompts, TrainingOptions? Options)[]
         {
@@ -103,6 +110,22 @@ public sealed class DemoRunner
             }
             var baseAccuracy = Evaluate(clip, learner, tokenizer, baseNames, testBase, $"{name} (base)", progress, cancellation);
             var novelAccuracy = Evaluate(clip, learner, tokenizer, novelNames, testNovel, $"{name} (novel)", progress, cancellation);
+            if (options is null || prompts.Method == PromptMethod.Maple)
+            {
+                // ID = the base classes' test images, named by the base classes (the label set MaPLe was trained on).
+                using var prompted = new PromptedClip(clip, learner, tokenizer, baseNames);
+                var scores = options is null
+                    ? new[] { ("MCM", new OodScoreOptions(OodScore.Mcm)) }
+                    : new[] { ("MCM", new OodScoreOptions(OodScore.Mcm)), ("GL-MCM", new OodScoreOptions(OodScore.GlMcm)) };
+                foreach (var (scoreName, scoreOptions) in scores)
+                {
+                    var stage = $"{name} OOD ({scoreName})";
+                    var oodResult = OodEvaluation.Run(prompted, testBase, oodSets, scoreOptions, batchSize: 64,
+                        progress: new SyncProgress<OodProgress>(p => progress?.Report(new DemoProgress(stage, p.Done, p.Total, $"{stage}: {p.Set} {p.Done}/{p.Total}"))),
+                        cancellation: cancellation);
+                    oodRows.Add(new DemoOodRow(name, scoreName, 100 * oodResult.Average.Auroc, 100 * oodResult.Average.Fpr95));
+                }
+            }
             var row = new DemoRow(name, 100 * baseAccuracy, 100 * novelAccuracy);
             rows.Add(row);
             details.Add(new JsonObject
@@ -119,8 +142,8 @@ public sealed class DemoRunner
         }
 
         var table = new DemoTable(rows);
-        var result = new DemoResult(table, modelFolder, pretrainedNow, clock.Elapsed, _output);
-        WriteResults(result, details, train, testBase, testNovel);
+        var result = new DemoResult(table, modelFolder, pretrainedNow, clock.Elapsed, _output, new DemoOodTable(oodRows));
+        WriteResults(result, details, train, testBase, testNovel, ood);
         return result;
     }
 
@@ -145,7 +168,7 @@ public sealed class DemoRunner
         return result.Metrics.Accuracy;
     }
 
-    void WriteResults(DemoResult result, JsonArray methods, ImageDataset train, ImageDataset testBase, ImageDataset testNovel)
+    void WriteResults(DemoResult result, JsonArray methods, ImageDataset train, ImageDataset testBase, ImageDataset testNovel, ImageDataset ood)
     {
         var json = new JsonObject
         {
@@ -159,14 +182,26 @@ public sealed class DemoRunner
             ["train_images"] = train.Items.Count,
             ["test_base_images"] = testBase.Items.Count,
             ["test_novel_images"] = testNovel.Items.Count,
+            ["ood_classes"] = new JsonArray(_world.OodClasses.Select(c => (JsonNode)c.Name).ToArray()),
+            ["ood_images"] = ood.Items.Count,
             ["results"] = result.Table.ToJson(),
+            ["ood"] = result.Ood.ToJson(),
             ["methods"] = methods,
             ["settings"] = JsonSerializer.SerializeToNode(_settings),
         };
         AtomicFile.WriteText(Path.Combine(_output, "results.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var markdown = string.Create(CultureInfo.InvariantCulture,
             $"# maple demo (seed {_seed})\n\nBase-to-novel on the demo world: {_world.BaseClasses.Count} base and {_world.NovelClasses.Count} novel classes, " +
-            $"{_settings.Shots} shots per base class, {_settings.TestImagesPerClass} test images per class.\n\n") + result.Table.ToMarkdown();
+            $"{_settings.Shots} shots per base class, {_settings.TestImagesPerClass} test images per class.\n\n") + result.Table.ToMarkdown() +
+            string.Create(CultureInfo.InvariantCulture,
+            $"\n## OOD detection\n\nID: the {testBase.Items.Count} test images of the base classes; OOD: {ood.Items.Count} images of shapes seen nowhere else " +
+            $"({string.Join(", ", DemoWorld.OodShapes.Select(DemoClass.ShapeWord))}, in every colour). AUROC higher is better, FPR95 lower.\n\n") + result.Ood.ToMarkdown();
         AtomicFile.WriteText(Path.Combine(_output, "results.md"), markdown);
+        var rows = result.Table.Rows;
+        Plots.GroupedBars(Path.Combine(_output, "results.png"), $"maple demo, base-to-novel (seed {_seed})", ["Base", "Novel", "HM"],
+            rows.Select(r => r.Method).ToList(), rows.Select(r => (IReadOnlyList<double>)[r.Base, r.Novel, r.HarmonicMean]).ToList(), "accuracy (%)");
+        var oodRows = result.Ood.Rows;
+        Plots.GroupedBars(Path.Combine(_output, "ood.png"), $"maple demo, OOD: base classes vs unseen shapes (seed {_seed})", ["AUROC", "FPR95"],
+            oodRows.Select(r => $"{r.Method} {r.Score}").ToList(), oodRows.Select(r => (IReadOnlyList<double>)[r.Auroc, r.Fpr95]).ToList(), "%");
     }
 }

@@ -20,4 +20,10 @@ public enum DemoShape
 
     /// <summary>A heart.</summary>
     Heart,
+
+    /// <summary>A regular hexagon (drawn only as an out-of-distribution shape: never pretrained on or prompted for).</summary>
+    Hexagon,
+
+    /// <summary>An arrow (drawn only as an out-of-distribution shape: never pretrained on or prompted for).</summary>
+    Arrow,
 }

@@ -6,6 +6,6 @@ public enum DemoStyle
     /// <summary>Flat or patterned shapes on plain or gradient backgrounds, light or dark, with little noise.</summary>
     Pretraining,
 
-    /// <summary>Mostly patterned shapes, some outlined, turned further, on busy backgrounds of checks and blobs, with more noise.</summary>
+    /// <summary>The same scenes under a warm light: every colour pulled part of the way towards orange (<see cref="DemoWorld.DownstreamLightStrength"/>).</summary>
     Downstream,
 }

@@ -21,7 +21,17 @@ public sealed class DemoWorld
         BaseClasses = all.Where(x => x.IsBase).Select(x => x.Class).ToList();
         NovelClasses = all.Where(x => !x.IsBase).Select(x => x.Class).ToList();
         Classes = [.. BaseClasses, .. NovelClasses];
+        OodClasses = colours.SelectMany(c => OodShapes.Select(s => new DemoClass(c, s))).ToList();
     }
+
+    /// <summary>
+    /// Shapes that appear nowhere in pretraining, prompt learning or the base-to-novel task: the demo draws
+    /// them, in the world's colours, as the out-of-distribution images of its OOD table.
+    /// </summary>
+    public static IReadOnlyList<DemoShape> OodShapes { get; } = [DemoShape.Hexagon, DemoShape.Arrow];
+
+    /// <summary>The out-of-distribution classes: every colour with every <see cref="OodShapes">OOD shape</see>.</summary>
+    public IReadOnlyList<DemoClass> OodClasses { get; }
 
     /// <summary>Changes whenever the drawing of scenes changes, so that cached models are pretrained anew.</summary>
     public const int StyleVersion = 3;
@@ -60,42 +70,44 @@ public sealed class DemoWorld
     public static DemoScene Sample(DemoClass demoClass, DemoStyle style, int size, Xoshiro256StarStar rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 8);
-        var downstream = style == DemoStyle.Downstream;
         var radius = size * rng.NextDouble(0.25, 0.40);
         var margin = radius * 1.05;
         var centerX = rng.NextDouble(margin, size - margin);
         var centerY = rng.NextDouble(margin, size - margin);
-        var rotation = rng.NextDouble(-1, 1) * (downstream ? 45 : 20);
+        var rotation = rng.NextDouble(-1, 1) * 20;
         var fillColour = Jitter(demoClass.Colour, 20, rng);
 
-        // Pretraining sees flat and patterned shapes on plain or gradient backgrounds, so the features it
-        // learns follow the shape rather than one look. The downstream task keeps the shapes but changes
-        // the scene around them: busy backgrounds of checks and blobs that pretraining never showed,
-        // stronger patterns, outlines, larger turns and more noise.
-        var fill = rng.NextDouble() < (downstream ? 0.75 : 0.5) ? (DemoFill)rng.NextInt(1, 4) : DemoFill.Flat;
-        var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, downstream ? rng.NextDouble(0.3, 0.55) : rng.NextDouble(0.2, 0.45));
+        // Flat and patterned shapes on plain or gradient backgrounds, light or dark. The downstream task
+        // draws the same scenes under a different light: every colour is pulled a fixed part of the way
+        // towards a warm orange, as a photo under tungsten light or through a filter. Shapes stay as clear
+        // as in pretraining and the frozen features still tell the classes apart, but the colours no longer
+        // sit where the captions put them: zero-shot CLIP mistakes them, and prompts can learn to correct them.
+        var fill = rng.NextDouble() < 0.5 ? (DemoFill)rng.NextInt(1, 4) : DemoFill.Flat;
+        var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, rng.NextDouble(0.2, 0.45));
         var period = size * rng.NextDouble(0.14, 0.22);
         var angle = rng.NextDouble(0, 180);
-        var outline = downstream && rng.NextDouble() < 0.4 ? size * rng.NextDouble(0.03, 0.05) : 0;
         var outlineColour = Grey(rng.NextDouble(20, 70), 6, rng);
-        DemoBackground background;
-        DemoRgb backgroundA, backgroundB;
-        if (downstream)
+        var background = rng.NextDouble() < 0.5 ? DemoBackground.Plain : DemoBackground.Gradient;
+        var light = rng.NextDouble() < 0.7;
+        var (backgroundA, backgroundB) = (Level(light, rng), Level(light, rng));
+        var noise = rng.NextDouble(0, 5);
+        if (style == DemoStyle.Downstream)
         {
-            background = rng.NextDouble() < 0.5 ? DemoBackground.Checks : DemoBackground.Blobs;
-            (backgroundA, backgroundB) = (Muted(rng), Muted(rng));
+            fillColour = Mix(fillColour, DownstreamLight, DownstreamLightStrength);
+            patternColour = Mix(patternColour, DownstreamLight, DownstreamLightStrength);
+            backgroundA = Mix(backgroundA, DownstreamLight, DownstreamLightStrength);
+            backgroundB = Mix(backgroundB, DownstreamLight, DownstreamLightStrength);
         }
-        else
-        {
-            background = rng.NextDouble() < 0.5 ? DemoBackground.Plain : DemoBackground.Gradient;
-            var light = rng.NextDouble() < 0.7;
-            (backgroundA, backgroundB) = (Level(light, rng), Level(light, rng));
-        }
-        var noise = downstream ? rng.NextDouble(8, 16) : rng.NextDouble(0, 5);
         return new DemoScene(demoClass, style, size, background, backgroundA, backgroundB, rng.NextUInt64(),
-            centerX, centerY, radius, rotation, fillColour, fill, patternColour, period, angle, outline, outlineColour,
+            centerX, centerY, radius, rotation, fillColour, fill, patternColour, period, angle, 0, outlineColour,
             noise, rng.NextUInt64());
     }
+
+    /// <summary>The colour of the downstream task's light.</summary>
+    public static DemoRgb DownstreamLight { get; } = new(255, 150, 40);
+
+    /// <summary>How far the downstream light pulls every colour of a scene towards <see cref="DownstreamLight"/> (0 = not at all, 1 = all the way).</summary>
+    public const double DownstreamLightStrength = 0.27;
 
     static DemoRgb Level(bool light, Xoshiro256StarStar rng) => Grey(light ? rng.NextDouble(160, 245) : rng.NextDouble(15, 90), 10, rng);
 
@@ -105,11 +117,10 @@ public sealed class DemoWorld
     static DemoRgb Grey(double level, double tint, Xoshiro256StarStar rng) =>
         new(Clamp(level + rng.NextDouble(-tint, tint)), Clamp(level + rng.NextDouble(-tint, tint)), Clamp(level + rng.NextDouble(-tint, tint)));
 
-    // Low-saturation mid-to-light colours: busy, but never mistaken for a class colour.
-    static DemoRgb Muted(Xoshiro256StarStar rng) => Grey(rng.NextDouble(110, 225), 22, rng);
-
     static DemoRgb Tint(DemoRgb c, double towards, double amount) =>
         new(Clamp(c.R + (towards - c.R) * amount), Clamp(c.G + (towards - c.G) * amount), Clamp(c.B + (towards - c.B) * amount));
+
+    static DemoRgb Mix(DemoRgb a, DemoRgb b, double t) => new(Clamp(a.R + (b.R - a.R) * t), Clamp(a.G + (b.G - a.G) * t), Clamp(a.B + (b.B - a.B) * t));
 
     static byte Clamp(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
 }

@@ -117,6 +117,15 @@ public static class ShapeRenderer
                 path.CubicTo(1.05f, 0.2f, 0.35f, 0.6f, 0, 0.95f);
                 path.Close();
                 break;
+            case DemoShape.Hexagon:
+                path.AddPoly(Polygon(6, 0.95, 0, 0), close: true);
+                break;
+            case DemoShape.Arrow:
+                path.AddPoly(
+                [
+                    new(-1.0f, -0.3f), new(0.1f, -0.3f), new(0.1f, -0.75f), new(1.0f, 0), new(0.1f, 0.75f), new(0.1f, 0.3f), new(-1.0f, 0.3f),
+                ], close: true);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(shape), shape, "unknown shape");
         }

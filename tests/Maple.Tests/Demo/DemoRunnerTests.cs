@@ -34,9 +34,23 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Contains("MaPLe", stages);
         Assert.StartsWith("| Method | Base | Novel | HM |", result.Table.ToMarkdown());
 
+        // The OOD table: zero-shot MCM against MaPLe's MCM and GL-MCM, base test images against unseen shapes.
+        Assert.Equal(["Method", "Score", "AUROC", "FPR95"], DemoOodTable.Columns);
+        Assert.Equal([("Zero-shot CLIP", "MCM"), ("MaPLe", "MCM"), ("MaPLe", "GL-MCM")], result.Ood.Rows.Select(r => (r.Method, r.Score)));
+        Assert.All(result.Ood.Rows, r =>
+        {
+            Assert.InRange(r.Auroc, 0, 100);
+            Assert.InRange(r.Fpr95, 0, 100);
+        });
+        Assert.Contains(stages, s => s.Contains("OOD", StringComparison.Ordinal));
+
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_temp, "out", "results.json")))!;
         Assert.Equal(3, json["results"]!.AsArray().Count);
         Assert.Contains("| MaPLe |", File.ReadAllText(Path.Combine(_temp, "out", "results.md")));
+        Assert.Equal(3, json["ood"]!.AsArray().Count);
+        Assert.Contains("| MaPLe | GL-MCM |", File.ReadAllText(Path.Combine(_temp, "out", "results.md")));
+        Assert.True(File.Exists(Path.Combine(_temp, "out", "results.png")));
+        Assert.True(File.Exists(Path.Combine(_temp, "out", "ood.png")));
 
         // The cache holds exactly one complete model and no temporary folder, and any command can load it.
         Assert.Equal([result.ModelFolder], Directory.GetDirectories(cache));
@@ -49,6 +63,7 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.False(again.PretrainedNow);
         Assert.Equal(result.ModelFolder, again.ModelFolder);
         Assert.Equal(result.Table.Rows, again.Table.Rows);
+        Assert.Equal(result.Ood.Rows, again.Ood.Rows);
     }
 
     [Fact]

@@ -22,6 +22,22 @@ public sealed class DemoWorldTests
     }
 
     [Fact]
+    public void OodClassesUseShapesThatAppearNowhereElse()
+    {
+        var world = DemoWorld.Default;
+
+        Assert.Equal(world.Colours.Count * DemoWorld.OodShapes.Count, world.OodClasses.Count);
+        Assert.Empty(world.OodClasses.Intersect(world.Classes));
+        Assert.Empty(DemoWorld.OodShapes.Intersect(world.Shapes));
+        Assert.DoesNotContain("hexagon", world.Describe());
+        foreach (var oodClass in world.OodClasses)
+        {
+            var image = ShapeRenderer.Render(DemoWorld.Sample(oodClass, DemoStyle.Downstream, 32, new Maple.Imaging.Xoshiro256StarStar(3)));
+            Assert.Equal(32 * 32 * 3, image.Pixels.Length);
+        }
+    }
+
+    [Fact]
     public void ClassesAreNamedInWords()
     {
         var names = DemoWorld.Default.Classes.Select(c => c.Name).ToList();

@@ -8,10 +8,4 @@ public enum DemoBackground
 
     /// <summary>A linear gradient between two colours.</summary>
     Gradient,
-
-    /// <summary>A checkerboard of two colours.</summary>
-    Checks,
-
-    /// <summary>A colour covered with soft discs of other muted colours.</summary>
-    Blobs,
 }

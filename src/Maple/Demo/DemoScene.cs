@@ -10,7 +10,7 @@ namespace Maple.Demo;
 /// <param name="Background">Background kind.</param>
 /// <param name="BackgroundA">First background colour.</param>
 /// <param name="BackgroundB">Second background colour (gradient end, check or blob colour).</param>
-/// <param name="BackgroundSeed">Seeds the blob layout of <see cref="DemoBackground.Blobs"/>.</param>
+/// <param name="BackgroundSeed">Seeds the direction of a <see cref="DemoBackground.Gradient"/>.</param>
 /// <param name="CenterX">Shape centre, pixels from the left.</param>
 /// <param name="CenterY">Shape centre, pixels from the top.</param>
 /// <param name="Radius">Shape radius in pixels.</param>

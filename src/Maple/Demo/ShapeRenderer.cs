@@ -167,31 +167,6 @@ public static class ShapeRenderer
                 canvas.DrawRect(0, 0, size, size, paint);
                 break;
             }
-            case DemoBackground.Checks:
-            {
-                var rng = new Xoshiro256StarStar(scene.BackgroundSeed);
-                var cell = (float)(size * rng.NextDouble(0.12, 0.25));
-                using var paint = new SKPaint { Color = Colour(scene.BackgroundB) };
-                for (var y = 0; y * cell < size; y++)
-                {
-                    for (var x = y % 2; x * cell < size; x += 2)
-                        canvas.DrawRect(x * cell, y * cell, cell, cell, paint);
-                }
-                break;
-            }
-            case DemoBackground.Blobs:
-            {
-                var rng = new Xoshiro256StarStar(scene.BackgroundSeed);
-                var count = rng.NextInt(6, 12);
-                using var paint = new SKPaint { IsAntialias = true };
-                for (var i = 0; i < count; i++)
-                {
-                    var t = rng.NextDouble();
-                    paint.Color = Colour(Mix(scene.BackgroundA, scene.BackgroundB, t));
-                    canvas.DrawCircle((float)rng.NextDouble(0, size), (float)rng.NextDouble(0, size), (float)(size * rng.NextDouble(0.08, 0.25)), paint);
-                }
-                break;
-            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(scene), scene.Background, "unknown background");
         }

@@ -136,10 +136,4 @@ public sealed class TrainerTests
         File.WriteAllText(emptyList, "\n\n");
         Assert.Contains("empty", Assert.Throws<InvalidDataException>(() => DatasetSource.ReadClassNames(emptyList)).Message);
     }
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

@@ -147,7 +147,7 @@ public sealed class BenchmarkRunner
         {
             using var learner = Learner(cell.Method, id.Name, Subset.All, cell.Shots, cell.Seed, id.OpenTrain, cancellation);
             var idTest = id.Test(cell.Shots, cell.Seed);
-            var progress = _observer is null ? null : new Relay<OodProgress>(_observer.Scoring);
+            var progress = _observer is null ? null : new SyncProgress<OodProgress>(_observer.Scoring);
             var result = OodEvaluation.Run(_clip.Model, learner, _clip.Tokenizer, idTest, oodSets, spec.Score, EvaluationBatch(learner),
                 _settings.LoaderThreads, progress, cancellation);
             OodReport.Write(Path.Combine(_settings.Output, cell.RelativeFolder, "ood.json"), result, new Dictionary<string, string>
@@ -349,7 +349,7 @@ public sealed class BenchmarkRunner
             var curves = Path.Combine(folder, "curves.png");
             if (!trainer.TryLoadFinished())
             {
-                trainer.Run(resume: true, _observer is null ? null : new Relay<TrainingProgress>(_observer.Training), cancellation);
+                trainer.Run(resume: true, _observer is null ? null : new SyncProgress<TrainingProgress>(_observer.Training), cancellation);
                 File.Delete(curves);
             }
             if (!File.Exists(curves))
@@ -372,7 +372,7 @@ public sealed class BenchmarkRunner
     double Accuracy(PromptLearner learner, ImageDataset test, string subset, CancellationToken cancellation)
     {
         using var prompted = new PromptedClip(_clip.Model, learner, _clip.Tokenizer, test.ClassNames);
-        var progress = _observer is null ? null : new Relay<EvaluationProgress>(p => _observer.Evaluating(subset, p));
+        var progress = _observer is null ? null : new SyncProgress<EvaluationProgress>(p => _observer.Evaluating(subset, p));
         var result = Evaluator.Evaluate(prompted, test, EvaluationBatch(learner), _settings.LoaderThreads, progress, cancellation);
         return 100 * result.Metrics.Accuracy;
     }
@@ -451,10 +451,4 @@ public sealed class BenchmarkRunner
 
     // A benchmark name is taken as one when there is a data root to find it in; "./name" forces a path.
     bool IsBenchmark(string spec) => !string.IsNullOrEmpty(_settings.DataRoot) && BenchmarkDatasets.IsKnown(spec);
-
-    /// <summary>Forwards reports synchronously (Progress&lt;T&gt; would hop to the thread pool).</summary>
-    sealed class Relay<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

@@ -41,13 +41,10 @@ public static class Evaluator
         var labels = data.Items.Select(i => i.Label).ToArray();
         var predictions = new int[labels.Length];
         var transform = new EvalTransform(model.Clip.Config.Vision.ImageSize, model.Clip.Normalization);
-        var batches = Enumerable.Range(0, (data.Items.Count + batchSize - 1) / batchSize)
-            .Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, data.Items.Count - b * batchSize)).ToArray())
-            .ToList();
 
         using var _ = no_grad();
         using var textFeatures = model.Learner.ConditionsOnImage ? null : model.TextFeatures().DetachFromDisposeScope();
-        using var loader = new BatchLoader(data.Items, batches, paths => transform.LoadBatch(paths, loaderThreads), prefetch: 2);
+        using var loader = BatchLoader.InOrder(data.Items, batchSize, transform, loaderThreads);
         var clock = Stopwatch.StartNew();
         var (done, correct) = (0, 0);
         while (loader.Next() is { } batch)

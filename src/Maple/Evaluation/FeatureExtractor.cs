@@ -127,10 +127,7 @@ public sealed class FeatureExtractor
         if (imagePaths.Count == 0)
             return;
         var items = imagePaths.Select(p => new LabeledImage(p, 0)).ToList();
-        var batches = Enumerable.Range(0, (items.Count + batchSize - 1) / batchSize)
-            .Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, items.Count - b * batchSize)).ToArray())
-            .ToList();
-        using var loader = new BatchLoader(items, batches, paths => Transform.LoadBatch(paths, loaderThreads), prefetch: 2);
+        using var loader = BatchLoader.InOrder(items, batchSize, Transform, loaderThreads);
         var clock = Stopwatch.StartNew();
         var done = 0;
         while (loader.Next() is { } batch)

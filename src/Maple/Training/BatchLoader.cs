@@ -47,6 +47,19 @@ public sealed class BatchLoader : IDisposable
         });
     }
 
+    /// <summary>
+    /// Batches of <paramref name="batchSize"/> images in data order through the evaluation transform, for
+    /// scoring: the last batch may be smaller, and an unreadable image fails the run (its scores would be missing).
+    /// </summary>
+    public static BatchLoader InOrder(IReadOnlyList<LabeledImage> items, int batchSize, EvalTransform transform, int loaderThreads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var batches = Enumerable.Range(0, (items.Count + batchSize - 1) / batchSize)
+            .Select(b => Enumerable.Range(b * batchSize, Math.Min(batchSize, items.Count - b * batchSize)).ToArray())
+            .ToList();
+        return new BatchLoader(items, batches, paths => transform.LoadBatch(paths, loaderThreads), prefetch: 2);
+    }
+
     /// <summary>The next batch (the caller disposes it), or null at the end. A loading error surfaces here.</summary>
     public (Tensor Images, Tensor Labels)? Next()
     {

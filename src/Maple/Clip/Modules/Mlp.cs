@@ -6,7 +6,6 @@ namespace Maple.Clip.Modules;
 /// <summary>The transformer block's feed-forward network: c_fc, activation, c_proj.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
-    const double QuickGeluScale = 1.702;
 
     readonly bool _quickGelu;
 
@@ -41,19 +40,19 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         // CLIP was trained with x·sigmoid(1.702x), a cheaper approximation of GELU. Written as
         // silu(1.702x)/1.702, backward keeps one tensor (silu's input) instead of two, and runs one fused
         // kernel; without autograd, all three steps work in one buffer.
-        var scaled = hidden * QuickGeluScale;
-        return (is_grad_enabled() && hidden.requires_grad ? nn.functional.silu(scaled) : scaled.silu_()).div_(QuickGeluScale);
+        var scaled = hidden.mul(RootedScalars.QuickGelu);
+        return (is_grad_enabled() && hidden.requires_grad ? nn.functional.silu(scaled) : scaled.silu_()).div_(RootedScalars.QuickGelu);
     }
 
     /// <summary>
     /// What the activation's backward pass needs from the hidden layer: silu's input 1.702·h for quick_gelu,
     /// h itself for gelu. <see cref="ActivateKept"/> finishes the activation from it.
     /// </summary>
-    internal Tensor ActivationInput(Tensor hidden) => _quickGelu ? hidden * QuickGeluScale : hidden;
+    internal Tensor ActivationInput(Tensor hidden) => _quickGelu ? hidden.mul(RootedScalars.QuickGelu) : hidden;
 
     /// <summary>The activation of the hidden layer, from <see cref="ActivationInput"/>'s result (left unchanged).</summary>
     internal Tensor ActivateKept(Tensor kept) =>
-        _quickGelu ? nn.functional.silu(kept).div_(QuickGeluScale) : nn.functional.gelu(kept);
+        _quickGelu ? nn.functional.silu(kept).div_(RootedScalars.QuickGelu) : nn.functional.gelu(kept);
 
     /// <summary>
     /// The gradient of the hidden layer from the gradient of the activation, given <see cref="ActivationInput"/>'s

@@ -98,7 +98,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     /// <summary>softmax(q·kᵀ/√d)·v with the scores in fp32, whatever the dtype of q, k and v.</summary>
     static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, bool causal)
     {
-        var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(RootedScalars.InverseSqrt(q.shape[^1]));
         if (causal)
         {
             var length = q.shape[^2];

@@ -54,8 +54,8 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
             return FrozenBlockFunction.apply(x, this);
         using var scope = NewDisposeScope();
         // The same operations as ForwardKeeping, the same values, without keeping anything.
-        var middle = Attention.forward(Norm1.forward(x)).to(ScalarType.Float32).add_(x);
-        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle).MoveToOuterDisposeScope();
+        var middle = Attention.forward(Norm1.forward(x)).to(ScalarType.Float32).add_(x, RootedScalars.One);
+        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle, RootedScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -65,8 +65,8 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     public Tensor ForwardRow(Tensor x, long row)
     {
         using var scope = NewDisposeScope();
-        var middle = Attention.ForwardRow(Norm1.forward(x), row).to(ScalarType.Float32).add_(x[.., row]);
-        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle).MoveToOuterDisposeScope();
+        var middle = Attention.ForwardRow(Norm1.forward(x), row).to(ScalarType.Float32).add_(x[.., row], RootedScalars.One);
+        return Mlp.forward(Norm2.forward(middle)).to(ScalarType.Float32).add_(middle, RootedScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -78,9 +78,9 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     {
         // The residual adds write into the branch's fresh fp32 result (nothing else holds it): one buffer fewer each.
         var qkv = Attention.Project(Norm1.forward(x));
-        var middle = Attention.OutProj.forward(Attention.Attend(qkv)).to(ScalarType.Float32).add_(x);
+        var middle = Attention.OutProj.forward(Attention.Attend(qkv)).to(ScalarType.Float32).add_(x, RootedScalars.One);
         var hidden = Mlp.ActivationInput(Mlp.Fc.forward(Norm2.forward(middle)));
-        var output = Mlp.Proj.forward(Mlp.ActivateKept(hidden)).to(ScalarType.Float32).add_(middle);
+        var output = Mlp.Proj.forward(Mlp.ActivateKept(hidden)).to(ScalarType.Float32).add_(middle, RootedScalars.One);
         return (output, qkv, middle, hidden);
     }
 
@@ -93,9 +93,9 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var gradHidden = Mlp.ActivationGradient(hidden, Mlp.Proj.InputGradient(grad));
-        var gradMiddle = grad + Norm2.InputGradient(middle, Mlp.Fc.InputGradient(gradHidden));
+        var gradMiddle = grad.add(Norm2.InputGradient(middle, Mlp.Fc.InputGradient(gradHidden)), RootedScalars.One);
         var gradQkv = Attention.AttendGradient(qkv, Attention.OutProj.InputGradient(gradMiddle));
-        var gradInput = gradMiddle + Norm1.InputGradient(x, Attention.InProj.InputGradient(gradQkv));
+        var gradInput = gradMiddle.add(Norm1.InputGradient(x, Attention.InProj.InputGradient(gradQkv)), RootedScalars.One);
         return gradInput.MoveToOuterDisposeScope();
     }
 
@@ -106,8 +106,8 @@ public sealed class ResidualAttentionBlock : nn.Module<Tensor, Tensor>
     public Tensor ForwardSelfOnly(Tensor x)
     {
         using var scope = NewDisposeScope();
-        x = x + Attention.ForwardSelfOnly(Norm1.forward(x)).to(ScalarType.Float32);
-        x = x + Mlp.forward(Norm2.forward(x)).to(ScalarType.Float32);
+        x = x.add(Attention.ForwardSelfOnly(Norm1.forward(x)).to(ScalarType.Float32), RootedScalars.One);
+        x = x.add(Mlp.forward(Norm2.forward(x)).to(ScalarType.Float32), RootedScalars.One);
         return x.MoveToOuterDisposeScope();
     }
 }

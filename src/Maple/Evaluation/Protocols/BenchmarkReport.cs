@@ -181,25 +181,13 @@ public sealed class BenchmarkReport
                 ["dataset"] = row.Dataset,
                 ["shots"] = row.Shots,
                 ["metric"] = row.Metric,
-                ["mean"] = JsonNumber(row.Summary.Mean),
-                ["std"] = JsonNumber(row.Summary.Std),
+                ["mean"] = ReportFiles.Number(row.Summary.Mean),
+                ["std"] = ReportFiles.Number(row.Summary.Std),
                 ["seeds"] = row.Summary.Count,
-                ["published"] = row.Shots == 16 ? JsonNumber(Published(row.Method, row.Dataset, row.Metric)) : null,
+                ["published"] = row.Shots == 16 ? ReportFiles.Number(Published(row.Method, row.Dataset, row.Metric)) : null,
             });
         }
-        var cells = new JsonArray();
-        foreach (var c in _cells)
-        {
-            cells.Add(new JsonObject
-            {
-                ["method"] = c.Key.Method,
-                ["dataset"] = c.Key.Dataset,
-                ["seed"] = c.Key.Seed,
-                ["shots"] = c.Key.Shots,
-                ["scores"] = new JsonObject(c.Scores.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value))),
-                ["note"] = c.Note,
-            });
-        }
+        var cells = ReportFiles.Cells(_cells, (c, cell) => cell["dataset"] = c.Key.Dataset);
         var json = new JsonObject
         {
             ["protocol"] = Protocol,
@@ -212,14 +200,7 @@ public sealed class BenchmarkReport
     }
 
     /// <summary>Writes <c>&lt;protocol&gt;.md</c>, <c>.csv</c> and <c>.json</c> into <paramref name="folder"/>; returns the paths.</summary>
-    public IReadOnlyList<string> Write(string folder)
-    {
-        var paths = new[] { ".md", ".csv", ".json" }.Select(ext => Path.Combine(folder, Protocol + ext)).ToArray();
-        AtomicFile.WriteText(paths[0], ToMarkdown());
-        AtomicFile.WriteText(paths[1], ToCsv());
-        AtomicFile.WriteText(paths[2], ToJson());
-        return paths;
-    }
+    public IReadOnlyList<string> Write(string folder) => ReportFiles.Write(folder, Protocol, ToMarkdown(), ToCsv(), ToJson());
 
     IEnumerable<(string Method, string Dataset, int Shots, string Metric, ScoreSummary Summary)> Rows()
     {
@@ -269,5 +250,4 @@ public sealed class BenchmarkReport
     internal static string ShotsText(IReadOnlyList<int> shots) =>
         string.Join(", ", shots.Select(k => k.ToString(CultureInfo.InvariantCulture))) + (shots is [1] ? " shot" : " shots");
 
-    static JsonNode? JsonNumber(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
 }

@@ -142,24 +142,12 @@ public sealed class OodBenchmarkReport
                 ["shots"] = row.Shots,
                 ["ood"] = row.Set,
                 ["metric"] = row.Metric,
-                ["mean"] = Number(row.Summary.Mean),
-                ["std"] = Number(row.Summary.Std),
+                ["mean"] = ReportFiles.Number(row.Summary.Mean),
+                ["std"] = ReportFiles.Number(row.Summary.Std),
                 ["seeds"] = row.Summary.Count,
             });
         }
-        var cells = new JsonArray();
-        foreach (var c in _cells)
-        {
-            cells.Add(new JsonObject
-            {
-                ["method"] = c.Key.Method,
-                ["seed"] = c.Key.Seed,
-                ["shots"] = c.Key.Shots,
-                ["scores"] = new JsonObject(c.Scores.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value))),
-                ["folder"] = c.Key.RelativeFolder.Replace('\\', '/'),
-                ["note"] = c.Note,
-            });
-        }
+        var cells = ReportFiles.Cells(_cells, (c, cell) => cell["folder"] = c.Key.RelativeFolder.Replace('\\', '/'));
         return new JsonObject
         {
             ["protocol"] = Protocol,
@@ -173,14 +161,7 @@ public sealed class OodBenchmarkReport
     }
 
     /// <summary>Writes <c>&lt;protocol&gt;.md</c>, <c>.csv</c> and <c>.json</c> into <paramref name="folder"/>; returns the paths.</summary>
-    public IReadOnlyList<string> Write(string folder)
-    {
-        var paths = new[] { ".md", ".csv", ".json" }.Select(ext => Path.Combine(folder, Protocol + ext)).ToArray();
-        AtomicFile.WriteText(paths[0], ToMarkdown());
-        AtomicFile.WriteText(paths[1], ToCsv());
-        AtomicFile.WriteText(paths[2], ToJson());
-        return paths;
-    }
+    public IReadOnlyList<string> Write(string folder) => ReportFiles.Write(folder, Protocol, ToMarkdown(), ToCsv(), ToJson());
 
     IEnumerable<(string Method, int Shots, string Set, string Metric, ScoreSummary Summary)> Rows()
     {
@@ -191,5 +172,4 @@ public sealed class OodBenchmarkReport
                         yield return (method, shot, set, metric, Summary(method, set, metric, shot));
     }
 
-    static JsonNode? Number(double value) => double.IsNaN(value) ? null : JsonValue.Create(value);
 }

@@ -49,9 +49,11 @@ public static class Evaluator
         var (done, correct) = (0, 0);
         while (loader.Next() is { } batch)
         {
+            using var images = batch.Images;
+            using var batchLabels = batch.Labels;
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var batchLogits = textFeatures is null ? model.Logits(batch.Images) : model.Logits(batch.Images, textFeatures);
+            var batchLogits = textFeatures is null ? model.Logits(images) : model.Logits(images, textFeatures);
             var values = batchLogits.to(ScalarType.Float32).data<float>().ToArray();
             var n = (int)batchLogits.shape[0];
             for (var i = 0; i < n; i++)
@@ -68,8 +70,6 @@ public static class Evaluator
                     correct++;
             }
             done += n;
-            batch.Images.Dispose();
-            batch.Labels.Dispose();
             progress?.Report(new EvaluationProgress(done, data.Items.Count, correct, done / clock.Elapsed.TotalSeconds));
         }
 

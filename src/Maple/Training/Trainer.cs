@@ -111,12 +111,13 @@ public sealed class Trainer
             var skippedBefore = _skipped.Count;
             for (var step = 0; loader.Next() is { } batch; step++)
             {
+                using var images = batch.Images;
+                using var labels = batch.Labels;
                 cancellation.ThrowIfCancellationRequested();
                 var stepClock = Stopwatch.StartNew();
                 double loss, accuracy;
                 using (var scope = NewDisposeScope())
                 {
-                    var (images, labels) = (batch.Images, batch.Labels);
                     optimizer.ZeroGrad();
                     var (logits, lossTensor) = Forward(images, labels);
                     lossTensor.backward();
@@ -125,8 +126,6 @@ public sealed class Trainer
                     var hits = logits.argmax(1).eq(labels).sum().item<long>();
                     accuracy = (double)hits / labels.shape[0];
                     (lossSum, correct, seen) = (lossSum + loss * labels.shape[0], correct + hits, seen + labels.shape[0]);
-                    images.Dispose();
-                    labels.Dispose();
                 }
 
                 stepsThisRun++;

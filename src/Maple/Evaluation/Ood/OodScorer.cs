@@ -51,15 +51,15 @@ public static class OodScorer
         var done = 0;
         while (loader.Next() is { } batch)
         {
+            using var images = batch.Images;
+            using var batchLabels = batch.Labels;
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var (cosines, local) = model.Cosines(batch.Images, textFeatures, options.NeedsLocalFeatures);
+            var (cosines, local) = model.Cosines(images, textFeatures, options.NeedsLocalFeatures);
             var batchScores = OodScoring.Compute(options, cosines, local, model.Clip.LogitScale);
             var values = batchScores.data<double>().ToArray();
             values.CopyTo(scores, done);
             done += values.Length;
-            batch.Images.Dispose();
-            batch.Labels.Dispose();
             progress?.Report(new OodProgress(name, done, data.Items.Count, done / clock.Elapsed.TotalSeconds));
         }
         return scores;

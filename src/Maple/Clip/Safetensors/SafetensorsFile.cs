@@ -6,7 +6,9 @@ namespace Maple.Clip.Safetensors;
 
 /// <summary>
 /// A safetensors file opened memory-mapped: tensors are copied straight from the mapping into
-/// native tensor memory, so loading never holds a second managed copy of the weights.
+/// native tensor memory, so loading never holds a second managed copy of the weights. Each tensor is
+/// mapped only while it is copied, so the file's pages do not stay in the process's resident memory
+/// beside the tensors made from them.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
 {
@@ -14,15 +16,13 @@ public sealed class SafetensorsFile : IDisposable
     const long MaxHeaderBytes = 100L << 20;
 
     readonly MemoryMappedFile _map;
-    readonly MemoryMappedViewAccessor _view;
     readonly long _dataStart;
 
-    SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, long dataStart,
+    SafetensorsFile(string path, MemoryMappedFile map, long dataStart,
         Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata)
     {
         Path = path;
         _map = map;
-        _view = view;
         _dataStart = dataStart;
         Entries = entries;
         Metadata = metadata;
@@ -48,22 +48,22 @@ public sealed class SafetensorsFile : IDisposable
             throw new InvalidDataException($"{path}: not a safetensors file ({length} bytes, too short for a header)");
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
         try
         {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            var headerLength = view.ReadInt64(0);
+            long headerLength;
+            using (var prefix = map.CreateViewAccessor(0, 8, MemoryMappedFileAccess.Read))
+                headerLength = prefix.ReadInt64(0);
             if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > length - 8)
                 throw new InvalidDataException(
                     $"{path}: not a safetensors file or truncated (header length {headerLength}, file length {length})");
             var header = new byte[headerLength];
-            view.ReadArray(8, header, 0, header.Length);
+            using (var view = map.CreateViewAccessor(8, headerLength, MemoryMappedFileAccess.Read))
+                view.ReadArray(0, header, 0, header.Length);
             var (entries, metadata) = ParseHeader(path, header, length - 8 - headerLength);
-            return new SafetensorsFile(path, map, view, 8 + headerLength, entries, metadata);
+            return new SafetensorsFile(path, map, 8 + headerLength, entries, metadata);
         }
         catch
         {
-            view?.Dispose();
             map.Dispose();
             throw;
         }
@@ -91,17 +91,17 @@ public sealed class SafetensorsFile : IDisposable
         var byteCount = entry.End - entry.Begin;
         if (byteCount == 0)
             return;
+        using var view = _map.CreateViewAccessor(_dataStart + entry.Begin, byteCount, MemoryMappedFileAccess.Read);
         byte* basePointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
         try
         {
-            var source = basePointer + _view.PointerOffset + _dataStart + entry.Begin;
             // Tensor.bytes spans the tensor's own native storage (no copy), so this is one memcpy.
-            new ReadOnlySpan<byte>(source, checked((int)byteCount)).CopyTo(destination.bytes);
+            new ReadOnlySpan<byte>(basePointer + view.PointerOffset, checked((int)byteCount)).CopyTo(destination.bytes);
         }
         finally
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
@@ -109,11 +109,7 @@ public sealed class SafetensorsFile : IDisposable
     public Dictionary<string, torch.Tensor> ReadAll() => Entries.Keys.ToDictionary(k => k, Read);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _view.Dispose();
-        _map.Dispose();
-    }
+    public void Dispose() => _map.Dispose();
 
     static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
     {

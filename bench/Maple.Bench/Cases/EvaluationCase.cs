@@ -22,7 +22,7 @@ public sealed class EvaluationCase : IBenchCase
 
         using var clip = ClipModel.Load(folder, precision);
         var tokenizer = ClipTokenizer.FromDirectory(folder);
-        using var learner = PromptLearners.Create(PromptConfig.Maple(nCtx: 2, depth: 9, ctxInit: "a photo of a"), clip, tokenizer, seed: 1);
+        using var learner = PromptLearners.Create(PromptConfig.Maple(), clip, tokenizer, seed: 1);
         using var maple = new PromptedClip(clip, learner, tokenizer, ClassPrompts.Names(folder, classes));
         using var generator = new Generator(5);
         using var pixels = randn([batch, 3, 224, 224], generator: generator);

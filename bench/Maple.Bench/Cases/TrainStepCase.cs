@@ -28,7 +28,7 @@ public sealed class TrainStepCase : IBenchCase
 
         using var clip = ClipModel.Load(folder, precision);
         var tokenizer = ClipTokenizer.FromDirectory(folder);
-        var learner = PromptLearners.Create(PromptConfig.Maple(nCtx: 2, depth: 9, ctxInit: "a photo of a"), clip, tokenizer, seed: 1);
+        var learner = PromptLearners.Create(PromptConfig.Maple(), clip, tokenizer, seed: 1);
         using var _ = learner;
         using var maple = new PromptedClip(clip, learner, tokenizer, ClassPrompts.Names(folder, classes));
         using var sgd = new Sgd(learner.Parameters, momentum: 0.9, weightDecay: 5e-4);

@@ -159,16 +159,7 @@ public static class FewShotSampler
 
     static FewShotSplit Read(string path, ImageDataset train, ImageDataset? validation, int shots, long seed)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({ex.Message}); delete it to sample again", ex);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path, "delete it to sample again"))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String

@@ -13,16 +13,7 @@ public static class SplitFile
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: split file not found", path);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(split, out var entries) || entries.ValueKind != JsonValueKind.Array)
@@ -63,17 +54,10 @@ public static class SplitFile
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: split file not found", path);
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).ToList()
-                : [];
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
-        }
+        using var document = JsonFile.Parse(path);
+        return document.RootElement.ValueKind == JsonValueKind.Object
+            ? document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).ToList()
+            : [];
     }
 
     /// <summary>The full path of <paramref name="relative"/> under <paramref name="root"/>; an error naming <paramref name="entry"/> if it escapes.</summary>

@@ -1,0 +1,21 @@
+using System.Text.Json;
+
+namespace Maple;
+
+/// <summary>Reads the JSON files Maple consumes, turning a parse error into one that names the file.</summary>
+public static class JsonFile
+{
+    /// <summary>Parses <paramref name="path"/>; <paramref name="remedy"/>, when given, is appended to the error.</summary>
+    /// <exception cref="InvalidDataException">The file is not valid JSON.</exception>
+    public static JsonDocument Parse(string path, string? remedy = null)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}" + (remedy is null ? "" : $"; {remedy}"), ex);
+        }
+    }
+}

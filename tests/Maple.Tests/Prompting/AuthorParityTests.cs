@@ -1,6 +1,7 @@
 using Maple.Clip.Safetensors;
 using Maple.Prompting;
 using Maple.Training;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Maple.Tests.Prompting;
@@ -12,7 +13,7 @@ namespace Maple.Tests.Prompting;
 /// its preset, scaled to the tiny model's 3 layers, as a user would get it. MaPLe's own parity is
 /// <see cref="MapleExactnessTests"/>.
 /// </summary>
-public sealed class AuthorParityTests
+public sealed class AuthorParityTests(ITestOutputHelper output)
 {
     const double Tolerance = 1e-4;
     const int TinyDepth = 3;
@@ -49,12 +50,12 @@ public sealed class AuthorParityTests
         var loss = nn.functional.cross_entropy(logits, fixture.Labels(0));
         loss.backward();
 
-        TensorAssert.RelativeClose(expected.Read("logits"), logits, Tolerance, $"{method} logits");
-        TensorAssert.RelativeClose(expected.Read("loss"), loss, Tolerance, $"{method} loss");
+        Check(expected.Read("logits"), logits, Tolerance, $"{method} logits");
+        Check(expected.Read("loss"), loss, Tolerance, $"{method} loss");
         var gradients = expected.Entries.Keys.Where(k => k.StartsWith("grad.", StringComparison.Ordinal)).ToHashSet();
         Assert.Equal(gradients.Order(), prompted.Learner.Parameters.Select(p => $"grad.{p.Name}").Order());
         foreach (var (name, parameter) in prompted.Learner.Parameters)
-            TensorAssert.RelativeClose(expected.Read($"grad.{name}"), parameter.grad!, Tolerance, $"{method} grad.{name}");
+            Check(expected.Read($"grad.{name}"), parameter.grad!, Tolerance, $"{method} grad.{name}");
         Assert.All(fixture.Clip.parameters(), p => Assert.Null(p.grad));
     }
 
@@ -81,15 +82,19 @@ public sealed class AuthorParityTests
             losses.Add(loss.item<float>());
         }
 
-        TensorAssert.RelativeClose(expected.Read("train_losses"), tensor(losses.ToArray()), Tolerance, $"{method} train_losses");
+        Check(expected.Read("train_losses"), tensor(losses.ToArray()), Tolerance, $"{method} train_losses");
         foreach (var (name, parameter) in prompted.Learner.Parameters)
         {
             var (init, final) = (expected.Read($"init.{name}"), expected.Read($"final.{name}"));
-            TensorAssert.RelativeClose(final, parameter, Tolerance, $"{method} final.{name}");
+            Check(final, parameter, Tolerance, $"{method} final.{name}");
             // The update itself, which a wrong gradient could hide inside the parameter's own scale.
-            TensorAssert.RelativeClose(final - init, parameter - init, Tolerance, $"{method} update of {name}");
+            Check(final - init, parameter - init, Tolerance, $"{method} update of {name}");
         }
     }
+
+    /// <summary>Asserts the fixtures' criterion and logs the measured relative error.</summary>
+    void Check(Tensor expected, Tensor got, double tolerance, string name) =>
+        output.WriteLine($"{name}: {TensorAssert.RelativeClose(expected, got, tolerance, name):E2}");
 
     [Fact]
     public void ZeroShotMatchesTheAuthorsZsclip()
@@ -105,8 +110,8 @@ public sealed class AuthorParityTests
         Assert.True(expected.Read("token_ids").equal(prompted.TokenIds).all().item<bool>(), "zero-shot prompt tokens differ");
         using var _ = no_grad();
         var logits = prompted.Logits(fixture.Images(0));
-        TensorAssert.RelativeClose(expected.Read("text_features"), Maple.Clip.ClipModel.Normalize(prompted.TextFeatures()), Tolerance, "zeroshot text_features");
-        TensorAssert.RelativeClose(expected.Read("logits"), logits, Tolerance, "zeroshot logits");
-        TensorAssert.RelativeClose(expected.Read("loss"), nn.functional.cross_entropy(logits, fixture.Labels(0)), Tolerance, "zeroshot loss");
+        Check(expected.Read("text_features"), Maple.Clip.ClipModel.Normalize(prompted.TextFeatures()), Tolerance, "zeroshot text_features");
+        Check(expected.Read("logits"), logits, Tolerance, "zeroshot logits");
+        Check(expected.Read("loss"), nn.functional.cross_entropy(logits, fixture.Labels(0)), Tolerance, "zeroshot loss");
     }
 }

@@ -1,3 +1,4 @@
+using Maple.Clip.Safetensors;
 using Maple.Prompting;
 using Maple.Training;
 
@@ -104,5 +105,21 @@ public sealed class MethodPresetTests
         var config = new PromptConfig(method, textTokens, visionTokens, textDepth, visionDepth, "");
         var error = Assert.Throws<UserInputException>(() => config.ValidateMethod("prompt.safetensors"));
         Assert.Equal($"prompt.safetensors: {message}", error.Message);
+    }
+
+    [Fact]
+    public void ACheckpointLabelledCoOpWithDeepPromptsIsRefused()
+    {
+        using var temp = new TempFolder();
+        var path = temp["coop-deep.safetensors"];
+        using (var ctx = TorchSharp.torch.zeros(4, 128))
+        using (var deep = TorchSharp.torch.zeros(4, 128))
+        {
+            SafetensorsWriter.Write(path,
+                [new("prompt_learner.ctx", ctx), new("text_encoder.transformer.resblocks.1.VPT_shallow", deep)],
+                new Dictionary<string, string> { ["method"] = "coop", ["n_ctx"] = "4", ["n_ctx_vision"] = "0", ["text_depth"] = "2", ["vision_depth"] = "0" });
+        }
+        var error = Assert.Throws<InvalidDataException>(() => PromptCheckpoint.Read(path));
+        Assert.Equal($"{path}: metadata: CoOp prompts the text input only: its prompt depth must be 1 (got 2; deep-language or ivlp learn deeper prompts)", error.Message);
     }
 }

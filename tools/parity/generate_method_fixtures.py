@@ -43,14 +43,15 @@ Zero-shot CLIP has no learnable tensors: token_ids, logits, loss and text_featur
 import argparse
 import json
 import os
-import struct
 import sys
 import tempfile
 import types
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 SEED = 1
 
@@ -73,42 +74,6 @@ METHODS = {
                      section="VPT", settings=dict(N_CTX_VISION=8, CTX_INIT="a photo of a", PREC="fp32", PROMPT_DEPTH_VISION=3)),
     "zeroshot": dict(trainer="ZeroshotCLIP", module="zsclip", lr=None, section=None, settings={}),
 }
-
-
-# ---------------------------------------------------------------- safetensors (no extra package needed)
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    dtypes = {"F32": np.float32, "I64": np.int64, "F16": np.float16}
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=dtypes[info["dtype"]]).reshape(info["shape"])
-        out[name] = torch.from_numpy(array.copy())
-    return out
-
-
-def write_safetensors(path, tensors):
-    names = {torch.float32: "F32", torch.int64: "I64"}
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous().cpu()
-        blob = t.numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    encoded = json.dumps(header, separators=(",", ":")).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)))
-        f.write(encoded)
-        for blob in blobs:
-            f.write(blob)
 
 
 # ---------------------------------------------------------------- Hugging Face -> OpenAI layout
@@ -332,7 +297,7 @@ def main():
         for name in args.methods.split(","):
             spec = METHODS[name]
             out = run(name, spec, model_file, case["classnames"], images, labels)
-            write_safetensors(os.path.join(args.out, f"{name}.safetensors"), out)
+            write_safetensors(os.path.join(args.out, f"{name}.safetensors"), {k: out[k] for k in sorted(out)})
             settings[name] = {"trainer": spec["trainer"], "file": f"trainers/{spec['module']}.py",
                               "lr": spec["lr"], "settings": spec["settings"]}
             print(f"{name}: loss {out['loss'].item():.6f}, train losses {[round(x, 6) for x in out.get('train_losses', torch.zeros(0)).tolist()]}")

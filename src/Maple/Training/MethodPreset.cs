@@ -39,8 +39,8 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
     /// presets (maple, maple-transfer, ivlp, deep-language, vpt-deep), e.g. to fit a backbone with fewer
     /// layers than the paper's ViT-B/16; <paramref name="ctxInit"/> the words that initialise the text
     /// context; <paramref name="epochs"/> the epochs. A setting the method does not have is refused, never
-    /// ignored: CoOp and CoCoOp prompt the text input only (no depth, no vision tokens), VPT-deep and
-    /// zero-shot CLIP learn no text, deep language prompting no vision.
+    /// ignored: CoOp and CoCoOp prompt the text input only (no depth, no vision tokens) with one context
+    /// token per init word, VPT-deep and zero-shot CLIP learn no text, deep language prompting no vision.
     /// </summary>
     /// <exception cref="UserInputException">A setting the method does not have or allow, named.</exception>
     public MethodPreset Adapt(int? nCtx = null, int? depth = null, int? epochs = null, int? visionTokens = null, string? ctxInit = null)
@@ -72,6 +72,13 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         {
             Require(prompts.TextTokens > 0, $"{method} learns no text tokens (its prompt is \"{PromptConfig.FixedTemplate}\"), so it has no context init words");
             prompts = prompts with { CtxInit = ctxInit };
+        }
+        if (prompts.Method is PromptMethod.CoOp or PromptMethod.CoCoOp && PromptLearners.WordCount(prompts.CtxInit) is var words and > 0)
+        {
+            // As in the authors' code, CoOp and CoCoOp learn one context token per init word.
+            Require(nCtx is null || nCtx == words,
+                $"{method} learns one context token per init word: \"{prompts.CtxInit}\" gives {words}, not {nCtx} (set the init words to \"\" for random tokens)");
+            prompts = prompts with { TextTokens = words };
         }
         if (epochs is { } e)
             Require(e >= 1, $"the number of epochs must be at least 1 (got {e})");

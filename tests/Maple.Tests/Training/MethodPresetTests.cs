@@ -73,6 +73,8 @@ public sealed class MethodPresetTests
     [InlineData("vpt-deep", null, null, null, "a photo of a", "vpt-deep: vpt-deep learns no text tokens (its prompt is \"a photo of a {}.\"), so it has no context init words")]
     [InlineData("zeroshot", null, 4, null, null, "zeroshot: zeroshot learns no text tokens, so their number cannot be set")]
     [InlineData("maple", null, null, 4, null, "maple: MaPLe's vision tokens are coupled to its text tokens: set the number of text tokens instead")]
+    [InlineData("cocoop", null, 16, null, null, "cocoop: cocoop learns one context token per init word: \"a photo of a\" gives 4, not 16 (set the init words to \"\" for random tokens)")]
+    [InlineData("coop", null, 8, null, "a photo of a", "coop: coop learns one context token per init word: \"a photo of a\" gives 4, not 8 (set the init words to \"\" for random tokens)")]
     [InlineData("ivlp", 0, null, null, null, "ivlp: the prompt depth must be at least 1 (got 0)")]
     [InlineData("ivlp", null, 0, null, null, "ivlp: the number of text tokens must be at least 1 (got 0)")]
     public void SettingsAMethodDoesNotHaveAreRefused(string name, int? depth, int? nCtx, int? visionTokens, string? ctxInit, string message)
@@ -87,7 +89,9 @@ public sealed class MethodPresetTests
         Assert.Equal(new PromptConfig(PromptMethod.Ivlp, 4, 6, 3, 3, "X"), MethodPreset.Get("ivlp").Adapt(nCtx: 4, depth: 3, visionTokens: 6, ctxInit: "X").Prompts);
         Assert.Equal(new PromptConfig(PromptMethod.Maple, 3, 3, 2, 2, "a photo of a"), MethodPreset.Get("maple").Adapt(nCtx: 3, depth: 2).Prompts);
         Assert.Equal(new PromptConfig(PromptMethod.VptDeep, 0, 4, 0, 3, ""), MethodPreset.Get("vpt-deep").Adapt(depth: 3, visionTokens: 4).Prompts);
-        Assert.Equal(new PromptConfig(PromptMethod.CoOp, 8, 0, 1, 0, "a photo"), MethodPreset.Get("coop").Adapt(nCtx: 8, ctxInit: "a photo").Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoOp, 8, 0, 1, 0, ""), MethodPreset.Get("coop").Adapt(nCtx: 8).Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoOp, 2, 0, 1, 0, "a photo"), MethodPreset.Get("coop").Adapt(ctxInit: "a photo").Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoCoOp, 16, 0, 1, 0, ""), MethodPreset.Get("cocoop").Adapt(nCtx: 16, ctxInit: "").Prompts);
         Assert.Equal(7, MethodPreset.Get("cocoop").Adapt(epochs: 7).Options.Epochs);
     }
 

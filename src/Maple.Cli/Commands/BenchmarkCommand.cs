@@ -137,7 +137,7 @@ static class BenchmarkCommand
 
         public Option<int> LoaderThreads { get; } = new("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
 
-        public Option<string[]> Template { get; } = PromptOptions.Template("each benchmark's own template, as the papers' zero-shot CLIP (CoOp's zsclip.py)");
+        public Option<string[]> Template { get; } = PromptOptions.Template($"each benchmark's own template, as the papers' zero-shot CLIP (CoOp's zsclip.py), else \"{Maple.Prompting.PromptTemplates.Default}\"");
 
         public Option<string[]> Templates { get; } = PromptOptions.Templates();
 

@@ -29,6 +29,7 @@ public static class PublishedResults
     /// values. Transcribed from the MaPLe paper (Khattak et al., CVPR 2023, arXiv:2210.03117v3), Table 1 (b)–(l); its
     /// CLIP, CoOp and CoCoOp rows are those of the CoCoOp paper (Zhou et al., CVPR 2022, Table 1). CLIP there is
     /// CoOp's <c>ZeroshotCLIP</c>: one hand-written template per dataset (<see cref="Prompting.PromptTemplates.ForBenchmark"/>).
+    /// MaPLe's EuroSAT row is also quoted by the first author in multimodal-prompt-learning issue #28.
     /// Each HM is the harmonic mean of its Base and Novel, and each method's Base and Novel averaged over the 11
     /// datasets give its <see cref="Base2NovelAverage"/>, to the rounding of two decimals (a test checks both).
     /// </summary>

@@ -82,13 +82,7 @@ static class TrainCommand
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);
             if (parse.GetValue(init) is { } initPath)
-            {
-                using var file = SafetensorsFile.Open(initPath);
-                var values = file.ReadAll();
-                learner.LoadStateDict(values, initPath);
-                foreach (var value in values.Values)
-                    value.Dispose();
-            }
+                PromptCheckpoint.LoadInto(learner, initPath);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
             var trainer = new Trainer(prompted, dataset, options, parse.GetValue(output)!, clip.Source);
 

@@ -41,7 +41,7 @@ public static class ImageFolder
         var file = Path.Combine(root, "classnames.txt");
         if (!File.Exists(file))
             return folders.Select(f => f.Replace('_', ' ')).ToList();
-        var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0).ToList();
+        var lines = TextList.Read(file, "class name file").ToList();
         var byFolder = lines.Select(l => l.Trim().Split(' ', 2)).Where(p => p.Length == 2)
             .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1].Trim());
         if (folders.All(byFolder.ContainsKey))

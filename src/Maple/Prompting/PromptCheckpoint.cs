@@ -91,6 +91,7 @@ public sealed class PromptCheckpoint : IDisposable
     {
         InputFile.EnsureRegular(path, "prompt file");
         using var file = SafetensorsFile.Open(path);
+        CheckSizes(file);
         var tensors = file.ReadAll();
         var learned = tensors.Where(t => !t.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => t.Value);
         foreach (var (name, tensor) in tensors.Where(t => !learned.ContainsKey(t.Key)))
@@ -148,6 +149,7 @@ public sealed class PromptCheckpoint : IDisposable
         ArgumentNullException.ThrowIfNull(learner);
         InputFile.EnsureRegular(path, "prompt file");
         using var file = SafetensorsFile.Open(path);
+        CheckSizes(file);
         PromptLearners.CheckShapes(learner.Config, learner.ClipConfig, file.Entries.ToDictionary(e => e.Key, e => e.Value.Shape), path);
         var values = file.ReadAll();
         try
@@ -184,6 +186,20 @@ public sealed class PromptCheckpoint : IDisposable
         }
         return new PromptConfig(method, Int("n_ctx"), Int("n_ctx_vision"), Int("text_depth"), Int("vision_depth"),
             m.TryGetValue("ctx_init", out var init) ? init : "");
+    }
+
+    // A declared shape whose element count overflows could pass a byte-count check by wrapping around; prompt
+    // tensors are small, so any tensor of more than 2^31 elements is refused before one is made.
+    static void CheckSizes(SafetensorsFile file)
+    {
+        foreach (var entry in file.Entries.Values)
+        {
+            var elements = 1.0;
+            foreach (var dim in entry.Shape)
+                elements *= dim;
+            if (entry.Shape.Any(d => d < 0) || elements > int.MaxValue)
+                throw new InvalidDataException($"{file.Path}: tensor '{entry.Name}' declares shape {entry.ShapeText}, far larger than any prompt; the file is damaged or not a prompt file");
+        }
     }
 
     // Metadata values are the file's: keep a quoted one short.

@@ -38,9 +38,14 @@ public static class PromptLearners
     /// </summary>
     public static IReadOnlyDictionary<string, long[]> ParameterShapes(PromptConfig config, ClipConfig clip)
     {
-        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(clip);
-        long textWidth = clip.Text.Width, visionWidth = clip.Vision.Width;
+        return ParameterShapes(config, clip.Text.Width, clip.Vision.Width, clip.EmbedDim);
+    }
+
+    /// <summary>As <see cref="ParameterShapes(PromptConfig, ClipConfig)"/>, for a backbone known only by its widths.</summary>
+    internal static Dictionary<string, long[]> ParameterShapes(PromptConfig config, long textWidth, long visionWidth, long embedDim)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         switch (config.Method)
         {
@@ -56,9 +61,10 @@ public static class PromptLearners
                 }
                 break;
             case PromptMethod.CoCoOp:
-                long hidden = Math.Max(1, clip.EmbedDim / 16);
+                // The meta-network is Linear(embed, embed / 16) → ReLU → Linear(embed / 16, text width).
+                var hidden = Math.Max(1, embedDim / 16);
                 shapes["prompt_learner.ctx"] = [config.TextTokens, textWidth];
-                shapes["prompt_learner.meta_net.linear1.weight"] = [hidden, clip.EmbedDim];
+                shapes["prompt_learner.meta_net.linear1.weight"] = [hidden, embedDim];
                 shapes["prompt_learner.meta_net.linear1.bias"] = [hidden];
                 shapes["prompt_learner.meta_net.linear2.weight"] = [textWidth, hidden];
                 shapes["prompt_learner.meta_net.linear2.bias"] = [textWidth];

@@ -9,9 +9,12 @@ namespace Maple;
 /// </summary>
 public static partial class InputFile
 {
+    /// <summary>What <see cref="NotRegular"/> says of a path that names nothing.</summary>
+    public const string Missing = "missing";
+
     /// <summary>
     /// Null when <paramref name="path"/>, after following links, is a regular file; otherwise what it is instead
-    /// ("a FIFO (named pipe)", "a character device", "a folder", "missing", ...). Never opens the file.
+    /// ("a FIFO (named pipe)", "a character device", "a folder", <see cref="Missing"/>, ...). Never opens the file.
     /// </summary>
     public static string? NotRegular(string path)
     {
@@ -19,7 +22,7 @@ public static partial class InputFile
         if (Directory.Exists(path))
             return "a folder";
         if (!File.Exists(path))
-            return "missing";
+            return Missing;
         if (OperatingSystem.IsLinux())
         {
             try
@@ -45,7 +48,7 @@ public static partial class InputFile
         {
             case null:
                 return;
-            case "missing":
+            case Missing:
                 throw new FileNotFoundException($"{path}: {what} not found", path);
             case var kind:
                 throw new UserInputException($"{path}: the {what} is {kind}; Maple reads only regular files, give the path of one");

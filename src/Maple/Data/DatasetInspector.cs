@@ -102,7 +102,7 @@ public static class DatasetInspector
             var path = images[i].Path;
             var split = splitOf[path];
             var kind = InputFile.NotRegular(path);
-            if (kind == "missing")
+            if (kind == InputFile.Missing)
                 found[i] = new DatasetProblem(ProblemKind.MissingFile, split, path, $"{path}: listed in {split} but missing");
             else if (kind is not null)
                 found[i] = new DatasetProblem(ProblemKind.UnreadableFile, split, path, $"{path}: {kind}, not a regular file; only regular files are read as images");

@@ -174,7 +174,7 @@ public static class ImageDecoder
         {
             case null:
                 break;
-            case "missing":
+            case InputFile.Missing:
                 throw new ImageDecodeException(path, "the file does not exist");
             case var kind:
                 throw new ImageDecodeException(path, $"the file is {kind}, not a regular file; only regular files are read as images");

@@ -159,7 +159,7 @@ public sealed class HostileImageTests : IDisposable
         Assert.Null(InputFile.NotRegular(Fixture("small_100x80.png")));
         Assert.Equal("a character device", InputFile.NotRegular("/dev/null"));
         Assert.Equal("a folder", InputFile.NotRegular(_root));
-        Assert.Equal("missing", InputFile.NotRegular(Path("none")));
+        Assert.Equal(InputFile.Missing, InputFile.NotRegular(Path("none")));
         var e = Assert.Throws<UserInputException>(() => InputFile.EnsureRegular("/dev/zero", "split file"));
         Assert.Equal("/dev/zero: the split file is a character device; Maple reads only regular files, give the path of one", e.Message);
     }

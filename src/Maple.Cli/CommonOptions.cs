@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Maple.Imaging;
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Clip.Weights;
@@ -32,6 +33,20 @@ static class CommonOptions
     {
         Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
     };
+
+    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    {
+        Description = "refuse images whose header declares more pixels than this, before decoding (Pillow's limit by default; raise it only for images you trust)",
+        DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
+    };
+
+    /// <summary>Applies --max-image-pixels.</summary>
+    public static void ApplyImageLimit(long maxPixels)
+    {
+        if (maxPixels < 1)
+            throw new ArgumentException($"--max-image-pixels must be at least 1, not {maxPixels}");
+        ImageDecoder.MaxPixels = maxPixels;
+    }
 
     /// <summary>Applies --threads.</summary>
     public static void ApplyThreads(int threads)

@@ -76,6 +76,7 @@ static class BenchmarkCommand
     static async Task<int> RunAsync(SharedOptions options, ParseResult parse, BenchmarkSettings settings, Func<BenchmarkRunner, string> run, CancellationToken cancellation)
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
+        CommonOptions.ApplyImageLimit(parse.GetValue(options.MaxImagePixels));
         using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
@@ -144,12 +145,13 @@ static class BenchmarkCommand
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
         public Option<int> Threads { get; } = CommonOptions.Threads();
+        public Option<long> MaxImagePixels { get; } = CommonOptions.MaxImagePixels();
 
         public Option<string?> Tokenizer { get; } = CommonOptions.Tokenizer();
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
+            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
                 command.Options.Add(option);
         }
 

@@ -26,15 +26,17 @@ static class EmbedCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("embed", "Write CLIP image and/or text features to a safetensors file.")
         {
-            model, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, tokenizer,
+            model, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var paths = ImageFiles.Expand(parse.GetValue(images) ?? []);
             var textList = ResolveTexts(parse.GetValue(texts), parse.GetValue(textsFile));
             if (paths.Count == 0 && textList.Count == 0)

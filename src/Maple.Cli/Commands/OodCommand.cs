@@ -39,15 +39,17 @@ static class OodCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("ood", "Score OOD detection (AUROC, AUPR, FPR95) of learned prompts or zero-shot CLIP against an ID class set.")
         {
-            model, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, tokenizer,
+            model, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var options = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
             options.Validate();
             var idData = OodData.Open(parse.GetValue(id)!, parse.GetValue(split)!, parse.GetValue(idClasses));

@@ -29,16 +29,18 @@ static class ZeroShotCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("zeroshot", "Classify images zero-shot with CLIP and prompt templates (no learned prompts).")
         {
-            model, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, tokenizer,
+            model, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             // Everything that can be checked without the model is checked first: loading it can take a while.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
             var templateList = PromptOptions.ResolveTemplates(parse, template, templates) ?? [PromptTemplates.Default];
             var k = parse.GetValue(top);

@@ -76,7 +76,7 @@ static class BenchmarkCommand
     static async Task<int> RunAsync(SharedOptions options, ParseResult parse, BenchmarkSettings settings, Func<BenchmarkRunner, string> run, CancellationToken cancellation)
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
-        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
+        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -108,6 +108,8 @@ static class BenchmarkCommand
         }
 
         public Option<string> Model { get; } = CommonOptions.Model();
+
+        public Option<string?> Config { get; } = CommonOptions.Config();
 
         public Option<string?> DataRoot { get; }
 
@@ -145,7 +147,7 @@ static class BenchmarkCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
+            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
                 command.Options.Add(option);
         }
 

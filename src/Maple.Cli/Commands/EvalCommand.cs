@@ -13,6 +13,7 @@ static class EvalCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var data = new DataOptions(defaultSplit: "test");
@@ -26,14 +27,14 @@ static class EvalCommand
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, prompts, ctxInit, output, logits, batch, loaderThreads, precision, threads, tokenizer,
+            model, config, prompts, ctxInit, output, logits, batch, loaderThreads, precision, threads, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var dataset = data.Open(parse);
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
 
@@ -46,6 +47,7 @@ static class EvalCommand
                 ["model"] = clip.Source,
                 ["prompts"] = parse.GetValue(prompts) ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
+                ["precision"] = clip.Model.PrecisionChoice.ToString(),
                 ["data"] = dataset.Source,
                 ["prompt_example"] = prompted.PromptTexts[0],
             };

@@ -279,7 +279,7 @@ public sealed class BenchmarkRunner
 
     IReadOnlyList<string> Notes()
     {
-        var notes = new List<string> { $"model {_clip.Source} ({PrecisionSupport.Name(_clip.Model.Precision)})" };
+        var notes = new List<string> { $"model {_clip.Source}, precision {_clip.Model.PrecisionChoice}" };
         notes.AddRange(_settings.DescribeOverrides());
         return notes;
     }

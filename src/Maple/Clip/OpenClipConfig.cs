@@ -116,7 +116,7 @@ public static class OpenClipConfig
                 PatchSize: Int(vision, "patch_size", 16, "vision_cfg.", source),
                 Activation: activation,
                 LayerNormEps: Eps(vision, "vision_cfg.", source)),
-            EmbedDim: Int(model, "embed_dim", 0, "", source, required: true));
+            EmbedDim: model.ContainsKey("embed_dim") ? Int(model, "embed_dim", 0, "", source) : throw Invalid(source, "missing 'embed_dim'"));
         config.Validate(source);
         return config;
     }
@@ -125,15 +125,9 @@ public static class OpenClipConfig
     /// <exception cref="InvalidDataException">The file or its mean/std is malformed.</exception>
     public static ImageNormalization? ReadNormalization(string path)
     {
-        if (ClipConfig.ReadJsonObject(path)["preprocess_cfg"] is not JsonObject preprocess)
-            return null;
-        var mean = Triple(preprocess, "mean", path);
-        var std = Triple(preprocess, "std", path);
-        if (mean is null || std is null)
-            return null;
-        if (std.Any(s => s <= 0))
-            throw new InvalidDataException($"{path}: preprocess_cfg.std must be positive");
-        return new ImageNormalization(mean, std);
+        return ClipConfig.ReadJsonObject(path)["preprocess_cfg"] is JsonObject preprocess
+            ? PreprocessorConfig.Normalization(preprocess, "mean", "std", path)
+            : null;
     }
 
     static void CheckOptions(JsonObject json, string prefix, string[] read, HashSet<string> ignored, Dictionary<string, JsonNode?> plain, string source)
@@ -169,43 +163,23 @@ public static class OpenClipConfig
         return sides[0];
     }
 
-    static int Int(JsonObject o, string key, int fallback, string prefix, string source, bool required = false)
-    {
-        var node = o[key];
-        if (node is null)
-            return required ? throw Invalid(source, $"missing '{prefix}{key}'") : fallback;
-        if (node is JsonValue value && value.TryGetValue<int>(out var result) && result > 0)
-            return result;
-        throw Invalid(source, $"'{prefix}{key}' must be a positive integer, not {node.ToJsonString()}");
-    }
+    static int Int(JsonObject o, string key, int fallback, string prefix, string source) =>
+        Value(o, key, fallback, prefix, source, v => v > 0, "a positive integer");
 
-    static double Number(JsonObject o, string key, double fallback, string prefix, string source)
-    {
-        var node = o[key];
-        if (node is null)
-            return fallback;
-        if (node is JsonValue value && value.TryGetValue<double>(out var result) && result > 0 && double.IsFinite(result))
-            return result;
-        throw Invalid(source, $"'{prefix}{key}' must be a positive number, not {node.ToJsonString()}");
-    }
+    static double Number(JsonObject o, string key, double fallback, string prefix, string source) =>
+        Value(o, key, fallback, prefix, source, v => v > 0 && double.IsFinite(v), "a positive number");
 
-    static bool Bool(JsonObject o, string key, bool fallback, string prefix, string source)
+    static bool Bool(JsonObject o, string key, bool fallback, string prefix, string source) =>
+        Value(o, key, fallback, prefix, source, _ => true, "true or false");
+
+    static T Value<T>(JsonObject o, string key, T fallback, string prefix, string source, Func<T, bool> valid, string expected)
     {
         var node = o[key];
         if (node is null)
             return fallback;
-        if (node is JsonValue value && value.TryGetValue<bool>(out var result))
+        if (node is JsonValue value && value.TryGetValue<T>(out var result) && valid(result))
             return result;
-        throw Invalid(source, $"'{prefix}{key}' must be true or false, not {node.ToJsonString()}");
-    }
-
-    static float[]? Triple(JsonObject json, string key, string path)
-    {
-        if (json[key] is not JsonArray array)
-            return null;
-        if (array.Count != 3 || array.Any(v => v is not JsonValue value || !value.TryGetValue<double>(out _)))
-            throw new InvalidDataException($"{path}: 'preprocess_cfg.{key}' must have 3 numbers, one per RGB channel");
-        return array.Select(v => (float)v!.GetValue<double>()).ToArray();
+        throw Invalid(source, $"'{prefix}{key}' must be {expected}, not {node.ToJsonString()}");
     }
 
     static InvalidDataException Invalid(string source, string what) => new($"{source}: {what}");

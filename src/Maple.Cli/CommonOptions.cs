@@ -96,9 +96,10 @@ static class CommonOptions
         }
     }
 
+    // The heads and activation too: they come from a config, not the weights, so the user sees what was read.
     static string DescribeModel(ClipModel m) =>
-        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
-        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L, embed {m.Config.EmbedDim}, {PrecisionSupport.Name(m.Precision)}";
+        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/{m.Config.Vision.Heads} heads/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
+        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L/{m.Config.Text.Heads} heads, {m.Config.Vision.Activation}, embed {m.Config.EmbedDim}";
 
     /// <summary>Prints download progress on one line per file.</summary>
     sealed class DownloadBar : IProgress<DownloadProgress>

@@ -303,9 +303,9 @@ public sealed class BenchmarkRunner
             {
                 prompts.Validate(config, method);
             }
-            catch (ArgumentException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
+            catch (UserInputException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
             {
-                throw new ArgumentException(
+                throw new UserInputException(
                     $"{e.Message}. The presets follow the paper's ViT-B/16 (12 layers per encoder): give this backbone's prompt depth explicitly " +
                     $"with --depth (BenchmarkSettings.Depth), at most {Math.Min(config.Text.Layers, config.Vision.Layers)}", e);
             }

@@ -12,28 +12,15 @@ import collections
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 from torch import nn
 
+from safetensors_io import write_safetensors
+
 repo = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "tests", "Maple.Tests", "TestData", "openclip")
-
-
-def write_safetensors(path, tensors):
-    names = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64"}
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        raw = t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 class QuickGELU(nn.Module):

@@ -77,7 +77,7 @@ static class BenchmarkCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
         CommonOptions.ApplyImageLimit(parse.GetValue(options.MaxImagePixels));
-        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
+        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -109,6 +109,8 @@ static class BenchmarkCommand
         }
 
         public Option<string> Model { get; } = CommonOptions.Model();
+
+        public Option<string?> Config { get; } = CommonOptions.Config();
 
         public Option<string?> DataRoot { get; }
 
@@ -151,7 +153,7 @@ static class BenchmarkCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
+            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
                 command.Options.Add(option);
         }
 

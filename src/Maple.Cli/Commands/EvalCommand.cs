@@ -13,6 +13,7 @@ static class EvalCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var data = new DataOptions(defaultSplit: "test");
@@ -29,7 +30,7 @@ static class EvalCommand
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -43,7 +44,7 @@ static class EvalCommand
             if (promptsPath is null && zeroShotTemplates is null && data.Benchmark(parse) is { } benchmark)
                 zeroShotTemplates = [PromptTemplates.ForBenchmark(benchmark)];
             var dataset = data.Open(parse);
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames, zeroShotTemplates);
 
@@ -56,6 +57,7 @@ static class EvalCommand
                 ["model"] = clip.Source,
                 ["prompts"] = promptsPath ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
+                ["precision"] = clip.Model.PrecisionChoice.ToString(),
                 ["data"] = dataset.Source,
                 ["prompt_example"] = prompted.PromptTexts[0],
                 ["templates"] = string.Join(" | ", prompted.Templates),

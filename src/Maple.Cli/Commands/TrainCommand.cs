@@ -15,6 +15,7 @@ static class TrainCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
@@ -47,7 +48,7 @@ static class TrainCommand
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
-            model, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+            model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
             schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
@@ -81,7 +82,7 @@ static class TrainCommand
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);
             if (parse.GetValue(init) is { } initPath)
                 PromptCheckpoint.LoadInto(learner, initPath);

@@ -41,6 +41,26 @@ static class CommonOptions
             torch.set_num_threads(threads);
     }
 
+    /// <summary>The flags of <see cref="Evaluation.Ood.OodScoreOptions"/>' settings.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OodScoreFlags = new Dictionary<string, string>
+    {
+        [nameof(Evaluation.Ood.OodScoreOptions.Temperature)] = "--temperature",
+        [nameof(Evaluation.Ood.OodScoreOptions.Lambda)] = "--lambda",
+    };
+
+    /// <summary>Runs an options record's validation; a setting it refuses is named by its flag in <paramref name="flags"/>.</summary>
+    public static void ValidateWithFlags(Action validate, IReadOnlyDictionary<string, string> flags)
+    {
+        try
+        {
+            validate();
+        }
+        catch (InvalidSettingException ex) when (flags.TryGetValue(ex.Setting, out var flag))
+        {
+            throw new UserInputException(ex.MessageFor(flag), ex);
+        }
+    }
+
     /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>
     public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation)
     {

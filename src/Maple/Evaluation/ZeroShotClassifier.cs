@@ -40,12 +40,12 @@ public sealed class ZeroShotClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(classNames);
         if (classNames.Count == 0)
-            throw new ArgumentException("the class list is empty", nameof(classNames));
+            throw new UserInputException("the class list is empty");
         if (classNames.Any(string.IsNullOrWhiteSpace))
-            throw new ArgumentException("a class name is blank", nameof(classNames));
+            throw new UserInputException("a class name is blank");
         templates ??= [PromptTemplates.Default];
         if (templates.Count == 0)
-            throw new ArgumentException("no prompt template", nameof(templates));
+            throw new UserInputException("no prompt template");
         foreach (var template in templates)
             PromptTemplates.Validate(template);
 

@@ -43,7 +43,7 @@ public sealed record PromptConfig(
         void Check(bool ok, string what)
         {
             if (!ok)
-                throw new ArgumentException($"{source}: {what}");
+                throw new UserInputException($"{source}: {what}");
         }
 
         Check(TextTokens >= 0 && VisionTokens >= 0, "token counts must not be negative");

@@ -15,7 +15,7 @@ public sealed class PromptedClip : IDisposable
     public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames)
     {
         if (classNames.Count == 0)
-            throw new ArgumentException("the class list is empty", nameof(classNames));
+            throw new UserInputException("the class list is empty");
         Clip = clip;
         Learner = learner;
         ClassNames = classNames;

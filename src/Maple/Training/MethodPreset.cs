@@ -25,7 +25,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
     public static MethodPreset Get(string name, int? shots = null)
     {
         if (!All.TryGetValue(name, out var preset))
-            throw new ArgumentException($"unknown preset '{name}': expected one of {string.Join(", ", All.Keys)}");
+            throw new UserInputException($"unknown preset '{name}': expected one of {string.Join(", ", All.Keys)}");
         if (preset.Name == "coop" && shots is { } k)
             preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
         return preset;

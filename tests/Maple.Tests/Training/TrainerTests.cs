@@ -77,7 +77,7 @@ public sealed class TrainerTests
             }), cancellation: cancel.Token));
         }
         Assert.Equal(1, TrainingCheckpoint.Latest(temp["killed"])!.Value.EpochsDone);
-        Assert.Throws<InvalidOperationException>(() =>
+        Assert.Throws<RunExistsException>(() =>
         {
             using var model = Maple(fixture, data, SmallRun.Seed);
             new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple").Run(resume: false);
@@ -101,9 +101,9 @@ public sealed class TrainerTests
         using (var model = Maple(fixture, data, 1))
             new Trainer(model, data, SmallRun with { Epochs = 1 }, temp["run"], "tiny-maple").Run();
         using var again = Maple(fixture, data, 1);
-        var error = Assert.Throws<InvalidDataException>(() =>
+        var error = Assert.Throws<UserInputException>(() =>
             new Trainer(again, data, SmallRun with { Epochs = 2, LearningRate = 0.5 }, temp["run"], "tiny-maple").Run(resume: true));
-        Assert.Contains("training", error.Message);
+        Assert.Contains("epochs was 1, now 2; lr was 0.01, now 0.5", error.Message);
     }
 
     [Fact]

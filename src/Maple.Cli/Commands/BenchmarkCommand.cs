@@ -78,6 +78,8 @@ static class BenchmarkCommand
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
         // One benchmark per folder: two would train the same cells at once (each cell's training also locks its own folder).
         using var folderLock = RunLock.Acquire(settings.Output);
+        if (folderLock.TakenOver is { } stale)
+            AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
         using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)

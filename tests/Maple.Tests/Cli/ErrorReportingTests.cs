@@ -124,4 +124,16 @@ public sealed class ErrorReportingTests
         }
         Assert.Equal(0, (await CliRunner.RunAsync(Train("--resume"))).Code);
     }
+
+    [Fact]
+    public async Task ABenchmarkIntoAHeldFolderIsRefused()
+    {
+        using var temp = new TempFolder();
+        using (RunLock.Acquire(temp["bench"]))
+        {
+            var (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", temp["none"], "--out", temp["bench"]);
+            Assert.Equal(1, code);
+            Assert.StartsWith($"error: {temp["bench"]} is in use by another run (PID {Environment.ProcessId} on {Environment.MachineName} since ", error);
+        }
+    }
 }

@@ -11,10 +11,9 @@ namespace Maple.Tests.Training;
 /// <summary>One run per output folder, resume only of the same run, and a diverging run that stops cleanly.</summary>
 public sealed class RunSafetyTests
 {
-    static readonly TrainingOptions SmallRun = new() { Epochs = 3, BatchSize = 2, LearningRate = 0.01, Seed = 5 };
+    static TrainingOptions SmallRun => TrainerTests.SmallRun;
 
-    static PromptedClip Maple(TinyMapleCase fixture, ImageDataset data, long seed) =>
-        new(fixture.Clip, PromptLearners.Create(PromptConfig.Maple(2, 3), fixture.Clip, fixture.Tokenizer, seed), fixture.Tokenizer, data.ClassNames);
+    static PromptedClip Maple(TinyMapleCase fixture, ImageDataset data, long seed) => TrainerTests.Maple(fixture, data, seed);
 
     /// <summary>A process id that no process on this machine has now.</summary>
     static int DeadProcessId()
@@ -39,26 +38,12 @@ public sealed class RunSafetyTests
         using var fixture = new TinyMapleCase();
         var data = ImageFolder.Load(PhotoFolder.Create(temp["data"]));
 
-        Dictionary<string, Tensor> uninterrupted;
-        using (var model = Maple(fixture, data, SmallRun.Seed))
-        {
-            new Trainer(model, data, SmallRun, temp["full"], "tiny-maple").Run();
-            uninterrupted = model.Learner.StateDict().ToDictionary(p => p.Key, p => p.Value.clone());
-        }
+        var uninterrupted = TrainerTests.TrainUninterrupted(fixture, data, temp["full"]);
 
         // The run is killed -9 while writing its second epoch's checkpoint: stopped in that epoch, with the
         // checkpoint's temp file half written, the lock's owner record naming the dead process, and a stray
         // epoch-999 checkpoint (a copy of a real one) beside the others.
-        using (var model = Maple(fixture, data, SmallRun.Seed))
-        {
-            using var cancel = new CancellationTokenSource();
-            var trainer = new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple");
-            Assert.Throws<OperationCanceledException>(() => trainer.Run(progress: new SyncProgress<TrainingProgress>(p =>
-            {
-                if (p.GlobalStep == 7)
-                    cancel.Cancel();
-            }), cancellation: cancel.Token));
-        }
+        TrainerTests.StopAfterStep(fixture, data, temp["killed"], step: 7);
         var firstEpoch = TrainingCheckpoint.PathFor(temp["killed"], 0);
         Assert.Equal((firstEpoch, 1), TrainingCheckpoint.Latest(temp["killed"]));
         var dead = DeadProcessId();
@@ -70,12 +55,7 @@ public sealed class RunSafetyTests
         File.Copy(firstEpoch, TrainingCheckpoint.PathFor(temp["killed"], 998));
         File.WriteAllText(temp["killed/" + RunLock.OwnerFileName], $"{{\"pid\":{dead},\"host\":\"{Environment.MachineName}\",\"started\":\"2026-01-02T03:04:05.0000000Z\"}}");
 
-        using (var model = Maple(fixture, data, seed: 99)) // a different init: everything must come from the checkpoint
-        {
-            new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple").Run(resume: true);
-            foreach (var (name, value) in model.Learner.StateDict())
-                Assert.True(uninterrupted[name].equal(value).all().item<bool>(), $"{name} differs after resume");
-        }
+        TrainerTests.AssertResumeReaches(fixture, data, temp["killed"], uninterrupted);
 
         Assert.False(File.Exists(partial));
         Assert.False(File.Exists(staleLog));

@@ -72,6 +72,14 @@ public sealed class ErrorReportingTests
         Assert.Equal(1, code);
         Assert.Equal($"error: --seeds: 'x' is not a whole number{Environment.NewLine}see 'maple benchmark base2novel --help'{Environment.NewLine}", error);
 
+        (code, error) = await CliRunner.RunAsync("eval", "--model", "m", "--data", "d", "--output", "r.json", "--batch-size", "0");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --batch-size must be at least 1 (got 0){Environment.NewLine}see 'maple eval --help'{Environment.NewLine}", error);
+
+        (code, error) = await CliRunner.RunAsync("train", "--model", "m", "--data", "d", "--output", "o", "--threads", "100000");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --threads must be from 0 to 1024 (got 100000){Environment.NewLine}see 'maple train --help'{Environment.NewLine}", error);
+
         (code, error) = await CliRunner.RunAsync("train", "--data", "d");
         Assert.Equal(1, code);
         Assert.Equal(2, error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries).Length);

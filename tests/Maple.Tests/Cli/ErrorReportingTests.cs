@@ -90,7 +90,7 @@ public sealed class ErrorReportingTests
     [InlineData("--lr", "Infinity", "error: --lr must be a positive finite number (got Infinity)")]
     [InlineData("--momentum", "NaN", "error: --momentum must be a finite number, zero or more (got NaN)")]
     [InlineData("--weight-decay", "-1", "error: --weight-decay must be a finite number, zero or more (got -1)")]
-    [InlineData("--epochs", "0", "error: --epochs must be at least 1 (got 0)")]
+    [InlineData("--warmup-epochs", "-1", "error: --warmup-epochs must be at least 0 (got -1)")]
     public async Task InvalidTrainingOptionsNameTheFlag(string flag, string value, string expected)
     {
         using var temp = new TempFolder();

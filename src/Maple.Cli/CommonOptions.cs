@@ -62,6 +62,63 @@ static class CommonOptions
             torch.set_num_threads(threads);
     }
 
+    /// <summary>The range of every whole-number flag that has one, whichever command it belongs to.</summary>
+    static readonly Dictionary<string, (int Min, int Max)> Ranges = new()
+    {
+        ["--batch-size"] = (1, int.MaxValue),
+        ["--eval-batch-size"] = (1, int.MaxValue),
+        ["--loader-threads"] = (1, 1024),
+        ["--threads"] = (0, 1024),
+        ["--top"] = (1, int.MaxValue),
+        ["--shots"] = (1, int.MaxValue),
+        ["--epochs"] = (1, int.MaxValue),
+        ["--size-sample"] = (0, int.MaxValue),
+        ["--max-listed"] = (0, int.MaxValue),
+    };
+
+    /// <summary>
+    /// Adds the range checks of <see cref="Ranges"/> to every command under <paramref name="root"/>: a value out
+    /// of range is a parse error naming the flag, before anything runs.
+    /// </summary>
+    public static void AddRangeChecks(Command root)
+    {
+        foreach (var option in root.Options)
+        {
+            if (!Ranges.TryGetValue(option.Name, out var range))
+                continue;
+            option.Validators.Add(result =>
+            {
+                var values = result.Tokens.Select(t => int.TryParse(t.Value, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : (int?)null);
+                foreach (var value in values.OfType<int>().Where(v => v < range.Min || v > range.Max))
+                    result.AddError(range.Max == int.MaxValue
+                        ? $"{option.Name} must be at least {range.Min} (got {value})"
+                        : $"{option.Name} must be from {range.Min} to {range.Max} (got {value})");
+            });
+        }
+        foreach (var command in root.Subcommands)
+            AddRangeChecks(command);
+    }
+
+    /// <summary>The flags of <see cref="Evaluation.Ood.OodScoreOptions"/>' settings.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OodScoreFlags = new Dictionary<string, string>
+    {
+        [nameof(Evaluation.Ood.OodScoreOptions.Temperature)] = "--temperature",
+        [nameof(Evaluation.Ood.OodScoreOptions.Lambda)] = "--lambda",
+    };
+
+    /// <summary>Runs an options record's validation; a setting it refuses is named by its flag in <paramref name="flags"/>.</summary>
+    public static void ValidateWithFlags(Action validate, IReadOnlyDictionary<string, string> flags)
+    {
+        try
+        {
+            validate();
+        }
+        catch (InvalidSettingException ex) when (flags.TryGetValue(ex.Setting, out var flag))
+        {
+            throw new UserInputException(ex.MessageFor(flag), ex);
+        }
+    }
+
     /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>
     public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation, string? config = null)
     {

@@ -41,7 +41,7 @@ public static class PrecisionSupport
         "auto" => Precision.Auto,
         "fp32" or "float32" => Precision.Fp32,
         "bf16" or "bfloat16" => Precision.Bf16,
-        _ => throw new ArgumentException($"unknown precision '{text}': expected fp32, bf16 or auto"),
+        _ => throw new UserInputException($"unknown precision '{text}': expected fp32, bf16 or auto"),
     };
 
     /// <summary>The lower-case name used on the command line and in metadata.</summary>

@@ -65,7 +65,7 @@ static class BenchmarkCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var scoreOptions = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            scoreOptions.Validate();
+            CommonOptions.ValidateWithFlags(scoreOptions.Validate, CommonOptions.OodScoreFlags);
             var (settings, shots) = options.Settings(parse, []);
             var spec = new OodBenchmarkSpec(parse.GetValue(id)!, parse.GetValue(ood)!, scoreOptions, shots);
             return await RunAsync(options, parse, settings, runner => runner.Ood(spec, cancellation).ToMarkdown(), cancellation);
@@ -77,6 +77,10 @@ static class BenchmarkCommand
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
         CommonOptions.ApplyImageLimit(parse.GetValue(options.MaxImagePixels));
+        // One benchmark per folder: two would train the same cells at once (each cell's training also locks its own folder).
+        using var folderLock = RunLock.Acquire(settings.Output);
+        if (folderLock.TakenOver is { } stale)
+            AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
         using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
@@ -161,9 +165,9 @@ static class BenchmarkCommand
         {
             var shots = parse.GetValue(Shots)!;
             if (shots.Length == 0 || shots.Any(k => k < 1))
-                throw new ArgumentException("--shots must be at least 1");
+                throw new UserInputException("--shots must be at least 1");
             if (!_severalShots && shots.Length > 1)
-                throw new ArgumentException($"--shots takes one value here (got {string.Join(" ", shots)}); several are for few-shot and ood");
+                throw new UserInputException($"--shots takes one value here (got {string.Join(" ", shots)}); several are for few-shot and ood");
             var settings = new BenchmarkSettings(parse.GetValue(DataRoot) ?? "", datasets, parse.GetValue(Methods)!, parse.GetValue(Seeds)!, parse.GetValue(Output)!)
             {
                 Shots = shots[0],
@@ -175,7 +179,7 @@ static class BenchmarkCommand
                 ZeroShotTemplates = PromptOptions.ResolveTemplates(parse, Template, Templates),
             };
             if (settings.Epochs is < 1 || settings.Depth is < 1 || settings.NCtx is < 1)
-                throw new ArgumentException("--epochs, --depth and --n-ctx must be at least 1");
+                throw new UserInputException("--epochs, --depth and --n-ctx must be at least 1");
             return (settings, shots);
         }
     }

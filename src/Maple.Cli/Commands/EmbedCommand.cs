@@ -41,7 +41,7 @@ static class EmbedCommand
             var paths = ImageFiles.Expand(parse.GetValue(images) ?? []);
             var textList = ResolveTexts(parse.GetValue(texts), parse.GetValue(textsFile));
             if (paths.Count == 0 && textList.Count == 0)
-                throw new ArgumentException("nothing to embed: pass --images, --texts or --texts-file");
+                throw new UserInputException("nothing to embed: pass --images, --texts or --texts-file");
             var outputPath = parse.GetValue(output)!;
             var normalized = parse.GetValue(normalize);
             var batchSize = parse.GetValue(batch);
@@ -78,7 +78,7 @@ static class EmbedCommand
         foreach (var text in texts ?? [])
         {
             if (string.IsNullOrWhiteSpace(text))
-                throw new ArgumentException("--texts: a text is blank");
+                throw new UserInputException("--texts: a text is blank");
             result.Add(text);
         }
         if (textsFile is not null)

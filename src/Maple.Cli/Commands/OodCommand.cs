@@ -52,11 +52,11 @@ static class OodCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var options = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            options.Validate();
+            CommonOptions.ValidateWithFlags(options.Validate, CommonOptions.OodScoreFlags);
             var idData = OodData.Open(parse.GetValue(id)!, parse.GetValue(split)!, parse.GetValue(idClasses));
             var oodSets = OodData.OpenAll(parse.GetValue(ood)!, parse.GetValue(split)!);
             if (oodSets.Count == 0)
-                throw new ArgumentException("--ood needs at least one dataset");
+                throw new UserInputException("--ood needs at least one dataset");
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);

@@ -76,6 +76,6 @@ static class PredictCommand
             if (checkpoint.ClassNames is { Count: > 0 } recorded)
                 return recorded;
         }
-        throw new ArgumentException("no classes: pass --classes FILE or --class NAME (the prompts file records none)");
+        throw new UserInputException("no classes: pass --classes FILE or --class NAME (the prompts file records none)");
     }
 }

@@ -77,7 +77,7 @@ static class TrainCommand
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
-            options.Validate();
+            CommonOptions.ValidateWithFlags(options.Validate, Flags);
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);
@@ -92,8 +92,20 @@ static class TrainCommand
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"{PromptMethods.Name(learner.Config.Method)}: {dataset.Items.Count} images, {dataset.ClassNames.Count} classes, " +
                 $"{options.Epochs} epochs of {trainer.StepsPerEpoch} steps, batch {options.BatchSize}, lr {options.LearningRate}; prompt \"{prompted.PromptTexts[0]}\""));
-            var finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
-                trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+            string finalPath;
+            try
+            {
+                finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
+                    trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+            }
+            catch (TrainingDivergedException ex)
+            {
+                throw ex.WithFix("try a lower --lr");
+            }
+            catch (RunExistsException ex)
+            {
+                throw ex.WithFix("pass --resume to continue it, or choose another --output");
+            }
             if (trainer.SkippedImages > 0)
                 AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log)[/]");
             AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
@@ -106,7 +118,22 @@ static class TrainCommand
     {
         "cosine" => ScheduleKind.Cosine,
         "constant" => ScheduleKind.Constant,
-        _ => throw new ArgumentException($"--schedule must be cosine or constant, not '{text}'"),
+        _ => throw new UserInputException($"--schedule must be cosine or constant, not '{text}'"),
+    };
+
+    /// <summary>The command-line flag of each <see cref="TrainingOptions"/> setting.</summary>
+    static readonly Dictionary<string, string> Flags = new()
+    {
+        [nameof(TrainingOptions.Epochs)] = "--epochs",
+        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainingOptions.LearningRate)] = "--lr",
+        [nameof(TrainingOptions.Momentum)] = "--momentum",
+        [nameof(TrainingOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainingOptions.WarmupEpochs)] = "--warmup-epochs",
+        [nameof(TrainingOptions.WarmupLearningRate)] = "--warmup-lr",
+        [nameof(TrainingOptions.LoaderThreads)] = "--loader-threads",
+        [nameof(TrainingOptions.LoCoOpLambda)] = "--locoop-lambda",
+        [nameof(TrainingOptions.LoCoOpTopK)] = "--locoop-top-k",
     };
 
     /// <summary>Shows each step's figures on the bar (synchronously: the bar lives on this thread).</summary>

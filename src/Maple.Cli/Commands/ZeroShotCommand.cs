@@ -46,10 +46,10 @@ static class ZeroShotCommand
             var templateList = PromptOptions.ResolveTemplates(parse, template, templates) ?? [PromptTemplates.Default];
             var k = parse.GetValue(top);
             if (k < 1)
-                throw new ArgumentException($"--top must be at least 1, not {k}");
+                throw new UserInputException($"--top must be at least 1, not {k}");
             var outputPath = parse.GetValue(output);
             if (outputPath is not null && !ZeroShotReport.IsSupportedOutput(outputPath))
-                throw new ArgumentException($"{outputPath}: --output must end in .json or .csv");
+                throw new UserInputException($"{outputPath}: --output must end in .json or .csv");
             var paths = ImageFiles.Expand(parse.GetValue(images)!);
             var batchSize = parse.GetValue(batch);
 
@@ -82,16 +82,16 @@ static class ZeroShotCommand
     public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames)
     {
         if (classesFile is not null && classNames is { Length: > 0 })
-            throw new ArgumentException("pass either --classes FILE or --class NAME, not both");
+            throw new UserInputException("pass either --classes FILE or --class NAME, not both");
         if (classesFile is not null)
             return DatasetSource.ReadClassNames(classesFile);
         if (classNames is { Length: > 0 })
         {
             if (classNames.Any(string.IsNullOrWhiteSpace))
-                throw new ArgumentException("--class: a class name is blank");
+                throw new UserInputException("--class: a class name is blank");
             return classNames;
         }
-        throw new ArgumentException("no classes: pass --classes FILE (one name per line) or --class NAME");
+        throw new UserInputException("no classes: pass --classes FILE (one name per line) or --class NAME");
     }
 
     static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)

@@ -57,7 +57,7 @@ public sealed class ZeroShotReport
         else if (IsCsv(path))
             WriteCsv(path);
         else
-            throw new ArgumentException($"{path}: the results file must end in .json or .csv", nameof(path));
+            throw new UserInputException($"{path}: the results file must end in .json or .csv");
     }
 
     /// <summary>

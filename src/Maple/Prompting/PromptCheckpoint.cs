@@ -180,7 +180,7 @@ public sealed class PromptCheckpoint : IDisposable
         {
             method = PromptMethods.Parse(m[MethodKey]);
         }
-        catch (ArgumentException ex)
+        catch (UserInputException ex)
         {
             throw new InvalidDataException($"{path}: metadata 'method': {ex.Message}", ex);
         }

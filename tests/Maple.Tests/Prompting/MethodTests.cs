@@ -135,6 +135,6 @@ public sealed class MethodTests
         var tooDeep = Assert.Throws<UserInputException>(() => PromptLearners.Create(PromptConfig.Maple(2, 9), fixture.Clip, fixture.Tokenizer, 1));
         Assert.Contains("depth 9", tooDeep.Message);
 
-        Assert.Throws<ArgumentException>(() => new PromptedClip(fixture.Clip, maple, fixture.Tokenizer, []));
+        Assert.Throws<UserInputException>(() => new PromptedClip(fixture.Clip, maple, fixture.Tokenizer, []));
     }
 }

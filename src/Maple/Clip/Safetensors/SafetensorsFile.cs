@@ -87,7 +87,7 @@ public sealed class SafetensorsFile : IDisposable
     public unsafe void CopyInto(SafetensorsEntry entry, torch.Tensor destination)
     {
         if (destination.dtype != entry.DType || destination.numel() != entry.ElementCount || !destination.is_contiguous())
-            throw new ArgumentException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
+            throw new InvalidDataException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
         var byteCount = entry.End - entry.Begin;
         if (byteCount == 0)
             return;

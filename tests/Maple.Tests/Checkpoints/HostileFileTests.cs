@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Maple.Clip;
 using Maple.Clip.Checkpoints;
+using Maple.Clip.Safetensors;
 using Maple.Clip.Weights;
 using Maple.Tests.Import;
 using Maple.Tests.Training;
@@ -134,6 +135,40 @@ public sealed class HostileFileTests
 
         Assert.Equal(3000, list.Count);
         Assert.All(list, item => Assert.Equal(1 << 16, Assert.IsType<byte[]>(item).Length));
+    }
+
+    [Fact]
+    public void SafetensorsWithOverlappingTensors_IsRefused()
+    {
+        using var temp = new TempFolder();
+        var path = SafetensorsWithHeader(temp["overlap.safetensors"],
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16);
+
+        var error = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Open(path));
+
+        Assert.Equal($"{path}: tensors 'a' and 'b' share bytes 8..16: the file is damaged", error.Message);
+    }
+
+    [Fact]
+    public void SafetensorsWithAShapeWhoseProductOverflows_IsRefused()
+    {
+        using var temp = new TempFolder();
+        // 2^32 * 2^32 wraps to 0 in 64 bits, which matched the empty data range before the product was checked.
+        var path = SafetensorsWithHeader(temp["overflow.safetensors"],
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,0]}}", 0);
+
+        var error = Assert.Throws<InvalidDataException>(() => SafetensorsFile.Open(path));
+
+        Assert.Equal($"{path}: tensor 'a' declares shape [4294967296, 4294967296], too large to address: the file is damaged", error.Message);
+    }
+
+    static string SafetensorsWithHeader(string path, string header, int dataBytes)
+    {
+        var text = System.Text.Encoding.UTF8.GetBytes(header);
+        var length = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(length, text.Length);
+        File.WriteAllBytes(path, [.. length, .. text, .. new byte[dataBytes]]);
+        return path;
     }
 
     // A 1.2 KB torch.save file whose only tensor is one float seen through strides [0, 0] as [100000, 10000]

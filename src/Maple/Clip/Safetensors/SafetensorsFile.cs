@@ -144,26 +144,39 @@ public sealed class SafetensorsFile : IDisposable
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: malformed safetensors header: not a JSON object");
-            var entries = new Dictionary<string, SafetensorsEntry>();
-            var metadata = new Dictionary<string, string>();
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
-                {
-                    if (property.Value.ValueKind != JsonValueKind.Object)
-                        throw new InvalidDataException($"{path}: malformed safetensors header: __metadata__ is not a JSON object");
-                    foreach (var m in property.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    continue;
-                }
-                if (!entries.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
-                    throw new InvalidDataException($"{path}: malformed safetensors header: tensor '{property.Name}' is listed twice");
+                return ParseEntries(path, document, dataLength);
             }
-            CheckNoOverlap(path, entries.Values);
-            return (entries, metadata);
+            catch (InvalidOperationException ex)
+            {
+                // Names that are not valid UTF-8 surface only when they are read.
+                throw new InvalidDataException($"{path}: malformed safetensors header: {ex.Message}", ex);
+            }
         }
+    }
+
+    static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseEntries(string path, JsonDocument document, long dataLength)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{path}: malformed safetensors header: not a JSON object");
+        var entries = new Dictionary<string, SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException($"{path}: malformed safetensors header: __metadata__ is not a JSON object");
+                foreach (var m in property.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                continue;
+            }
+            if (!entries.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
+                throw new InvalidDataException($"{path}: malformed safetensors header: tensor '{property.Name}' is listed twice");
+        }
+        CheckNoOverlap(path, entries.Values);
+        return (entries, metadata);
     }
 
     // Two tensors on the same bytes would let a small file make a reader allocate its size many times over.

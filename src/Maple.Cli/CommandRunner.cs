@@ -42,6 +42,6 @@ static class CommandRunner
     }
 
     /// <summary>Errors caused by the input (files, options, data), reported without a stack trace.</summary>
-    static bool IsUserError(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+    static bool IsUserError(Exception ex) => ex is UserInputException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
         or ArgumentException or HubException or ImageDecodeException or InvalidOperationException or UnauthorizedAccessException or IOException;
 }

@@ -53,12 +53,12 @@ static class TrainCommand
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var preset = MethodPreset.Get(parse.GetValue(method)!);
-            var prompts = Customize(preset.Prompts, parse.GetValue(nCtx), parse.GetValue(nCtxVision), parse.GetValue(depth), parse.GetValue(ctxInit));
+            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
+                parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
+            var prompts = preset.Prompts;
             var defaults = preset.Options;
             var options = defaults with
             {
-                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
                 BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
                 LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
                 Momentum = parse.GetValue(momentum) ?? defaults.Momentum,
@@ -103,20 +103,6 @@ static class TrainCommand
             return 0;
         });
         return command;
-    }
-
-    static PromptConfig Customize(PromptConfig preset, int? nCtx, int? nCtxVision, int? depth, string? ctxInit)
-    {
-        var config = preset;
-        if (nCtx is { } n)
-            config = config.Method == PromptMethod.Maple ? config with { TextTokens = n, VisionTokens = n } : config with { TextTokens = config.TextTokens > 0 ? n : 0 };
-        if (nCtxVision is { } v)
-            config = config with { VisionTokens = v };
-        if (depth is { } d)
-            config = config with { TextDepth = config.TextTokens > 0 ? d : 0, VisionDepth = config.VisionTokens > 0 ? d : 0 };
-        if (ctxInit is not null)
-            config = config with { CtxInit = ctxInit };
-        return config;
     }
 
     static ScheduleKind ParseSchedule(string text) => text.ToLowerInvariant() switch

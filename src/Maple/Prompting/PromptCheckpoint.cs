@@ -123,9 +123,18 @@ public sealed class PromptCheckpoint : IDisposable
         int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, out var i)
             ? i
             : throw new InvalidDataException($"{path}: metadata '{key}' is missing or not a number");
-        return new PromptConfig(
+        var config = new PromptConfig(
             PromptMethods.Parse(m[MethodKey]), Int("n_ctx"), Int("n_ctx_vision"), Int("text_depth"), Int("vision_depth"),
             m.TryGetValue("ctx_init", out var init) ? init : "");
+        try
+        {
+            config.ValidateMethod($"{path}: metadata");
+        }
+        catch (UserInputException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
+        return config;
     }
 
     // Also used by AuthorCheckpointImporter, which checks the shapes against the inferred config itself.

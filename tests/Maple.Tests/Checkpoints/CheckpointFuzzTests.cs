@@ -19,7 +19,7 @@ namespace Maple.Tests.Checkpoints;
 /// </summary>
 public sealed class CheckpointFuzzTests : IDisposable
 {
-    const int Cases = 250;
+    const int Cases = 200;
     const long MemoryBound = 256L << 20;
 
     static readonly long[] LengthValues = [0, 1L << 31, 1L << 63, uint.MaxValue, -1];

@@ -16,7 +16,7 @@ static class PeakMemory
         File.WriteAllText("/proc/self/clear_refs", "5");
         var before = StatusBytes("VmRSS:");
         action();
-        return StatusBytes("VmHWM:") - before;
+        return Math.Max(0, StatusBytes("VmHWM:") - before);
     }
 
     static long StatusBytes(string field)

@@ -138,6 +138,27 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void PickleRecordThatDecompressesPastTheLimit_IsRefusedBeforeItIsRead()
+    {
+        using var temp = new TempFolder();
+        var path = temp["deflated.pt"];
+        var pickle = new PickleBuilder().Proto().Op(']').Mark().Raw([.. Enumerable.Repeat((byte)'N', 100_000)]).Op('e').Op('.').ToArray();
+        using (var zip = new System.IO.Compression.ZipArchive(File.Create(path), System.IO.Compression.ZipArchiveMode.Create))
+        {
+            using var record = zip.CreateEntry("archive/data.pkl", System.IO.Compression.CompressionLevel.Optimal).Open();
+            record.Write(pickle);
+        }
+        var limits = new CheckpointLimits { MaxRecordBytes = 64 << 10 };
+
+        var error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path, limits));
+
+        Assert.Equal($"{path}: its archive/data.pkl record is 100006 bytes, more than the 65536 bytes a pickle or code record may take; " +
+            "if the file is trusted and this is expected, raise CheckpointLimits.MaxRecordBytes", error.Message);
+        var list = Assert.IsType<List<object?>>(TorchCheckpointReader.Load(path));
+        Assert.Equal(100_000, list.Count);
+    }
+
+    [Fact]
     public void SafetensorsWithOverlappingTensors_IsRefused()
     {
         using var temp = new TempFolder();

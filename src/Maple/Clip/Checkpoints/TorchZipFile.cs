@@ -81,7 +81,7 @@ sealed class TorchZipFile : TorchCheckpointFile
         CheckDeclaredSize(entry, name);
         if (entry.Length > Limits.MaxRecordBytes)
             throw new InvalidDataException(
-                $"{Path}: its {prefix}{name} record is {entry.Length} bytes, more than the {Limits.MaxRecordBytes >> 20} MiB " +
+                $"{Path}: its {prefix}{name} record is {entry.Length} bytes, more than the {Limits.MaxRecordBytes} bytes " +
                 "a pickle or code record may take; " + CheckpointLimits.RaiseHint(nameof(CheckpointLimits.MaxRecordBytes)));
         var bytes = new byte[entry.Length];
         ReadEntry(entry, name, s => s.ReadExactly(bytes));

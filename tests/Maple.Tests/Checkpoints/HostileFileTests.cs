@@ -138,6 +138,25 @@ public sealed class HostileFileTests
     }
 
     [Fact]
+    public void ManyCopiedViewsOfOneStorage_AreStoppedByTheTensorBudget()
+    {
+        using var temp = new TempFolder();
+        // 100 transposes of one 4 MB storage: each copy is legal on its own, together they would take 400 MB.
+        var pickle = new PickleBuilder().Proto().Op(']').Mark();
+        for (var i = 0; i < 100; i++)
+            pickle.Tensor("FloatStorage", "0", 1_000_000, 0, [1000, 1000], [1, 1000]);
+        var path = temp["transposes.pt"];
+        PickleBuilder.WriteTorchZip(path, pickle.Op('e').Op('.').ToArray(), new Dictionary<string, byte[]> { ["0"] = new byte[4_000_000] });
+
+        InvalidDataException? error = null;
+        var growth = PeakMemory.GrowthOf(() => error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path)));
+
+        Assert.Equal($"{path}: reading its tensors needs more than 79 MiB (at a view of size [1000, 1000] on storage '0'), more than a file " +
+            "of its size can hold; if the file is trusted and this is expected, raise CheckpointLimits.TensorBytesPerFileByte", error!.Message);
+        Assert.InRange(growth, 0, MemoryBound);
+    }
+
+    [Fact]
     public void PickleRecordThatDecompressesPastTheLimit_IsRefusedBeforeItIsRead()
     {
         using var temp = new TempFolder();

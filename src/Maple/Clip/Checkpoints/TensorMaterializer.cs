@@ -138,7 +138,7 @@ sealed class TensorMaterializer(ITorchStorageSource storages, string source, lon
             expandedViews.Add(expanded);
             return expanded;
         }
-        Charge(numel * elementSize, what);
+        Charge(numel * elementSize, $"a view of size [{string.Join(", ", size)}] on storage '{pending.Storage.Key}'");
         using var view = storage.as_strided(size, stride, offset);
         return view.is_contiguous() ? view.clone() : view.contiguous();
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Maple.Imaging;
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Clip.Weights;
@@ -14,6 +15,12 @@ static class CommonOptions
     {
         Description = "CLIP model: a Hugging Face id (openai/clip-vit-base-patch16), a Hugging Face folder, or an OpenAI .pt/.safetensors file",
         Required = true,
+    };
+
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "the model's config file (open_clip_config.json, an open_clip model config or a Hugging Face config.json), "
+            + "for weights without one beside them",
     };
 
     public static Option<string> Precision() => new("--precision")
@@ -33,6 +40,20 @@ static class CommonOptions
         Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
     };
 
+    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    {
+        Description = "refuse images whose header declares more pixels than this, before decoding (Pillow's limit by default; raise it only for images you trust)",
+        DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
+    };
+
+    /// <summary>Applies --max-image-pixels.</summary>
+    public static void ApplyImageLimit(long maxPixels)
+    {
+        if (maxPixels < 1)
+            throw new ArgumentException($"--max-image-pixels must be at least 1, not {maxPixels}");
+        ImageDecoder.MaxPixels = maxPixels;
+    }
+
     /// <summary>Applies --threads.</summary>
     public static void ApplyThreads(int threads)
     {
@@ -42,14 +63,19 @@ static class CommonOptions
     }
 
     /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>
-    public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation)
+    public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation, string? config = null)
     {
         var progress = new DownloadBar();
         try
         {
-            var clip = await PretrainedClip.LoadAsync(model, PrecisionSupport.Parse(precision), tokenizer, progress, cancellation: cancellation);
+            var clip = await PretrainedClip.LoadAsync(model, PrecisionSupport.Parse(precision), tokenizer, progress, config: config, cancellation: cancellation);
             AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(model)}: {DescribeModel(clip.Model)}[/]");
+            AnsiConsole.MarkupLine($"precision: {Markup.Escape(clip.Model.PrecisionChoice.ToString())}");
             return clip;
+        }
+        catch (ArchitectureUnknownException ex)
+        {
+            throw WithConfigHint(ex);
         }
         finally
         {
@@ -57,8 +83,10 @@ static class CommonOptions
         }
     }
 
+    static UserInputException WithConfigHint(ArchitectureUnknownException ex) => new($"{ex.Message} (--config FILE)", ex);
+
     /// <summary>The architecture of the model named by --model, without loading its weights into a model.</summary>
-    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation)
+    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation, string? config = null)
     {
         var path = model;
         if (!File.Exists(model))
@@ -73,12 +101,20 @@ static class CommonOptions
                 progress.Finish();
             }
         }
-        return ClipWeightLoader.ReadConfig(path);
+        try
+        {
+            return ClipWeightLoader.ReadConfig(path, config);
+        }
+        catch (ArchitectureUnknownException ex)
+        {
+            throw WithConfigHint(ex);
+        }
     }
 
+    // The heads and activation too: they come from a config, not the weights, so the user sees what was read.
     static string DescribeModel(ClipModel m) =>
-        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
-        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L, embed {m.Config.EmbedDim}, {PrecisionSupport.Name(m.Precision)}";
+        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/{m.Config.Vision.Heads} heads/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
+        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L/{m.Config.Text.Heads} heads, {m.Config.Vision.Activation}, embed {m.Config.EmbedDim}";
 
     /// <summary>Prints download progress on one line per file.</summary>
     sealed class DownloadBar : IProgress<DownloadProgress>

@@ -76,7 +76,8 @@ static class BenchmarkCommand
     static async Task<int> RunAsync(SharedOptions options, ParseResult parse, BenchmarkSettings settings, Func<BenchmarkRunner, string> run, CancellationToken cancellation)
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
-        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
+        CommonOptions.ApplyImageLimit(parse.GetValue(options.MaxImagePixels));
+        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -108,6 +109,8 @@ static class BenchmarkCommand
         }
 
         public Option<string> Model { get; } = CommonOptions.Model();
+
+        public Option<string?> Config { get; } = CommonOptions.Config();
 
         public Option<string?> DataRoot { get; }
 
@@ -144,12 +147,13 @@ static class BenchmarkCommand
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
         public Option<int> Threads { get; } = CommonOptions.Threads();
+        public Option<long> MaxImagePixels { get; } = CommonOptions.MaxImagePixels();
 
         public Option<string?> Tokenizer { get; } = CommonOptions.Tokenizer();
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
+            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
                 command.Options.Add(option);
         }
 

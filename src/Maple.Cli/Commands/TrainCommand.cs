@@ -15,6 +15,7 @@ static class TrainCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
@@ -42,17 +43,19 @@ static class TrainCommand
         var strict = new Option<bool>("--strict") { Description = "fail on an unreadable image instead of skipping it (skips are named in train.log)" };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
-            model, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
+            model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
@@ -79,16 +82,10 @@ static class TrainCommand
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);
             if (parse.GetValue(init) is { } initPath)
-            {
-                using var file = SafetensorsFile.Open(initPath);
-                var values = file.ReadAll();
-                learner.LoadStateDict(values, initPath);
-                foreach (var value in values.Values)
-                    value.Dispose();
-            }
+                PromptCheckpoint.LoadInto(learner, initPath);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
             var trainer = new Trainer(prompted, dataset, options, parse.GetValue(output)!, clip.Source);
 

@@ -57,15 +57,7 @@ public static class DatasetSource
     }
 
     /// <summary>Reads a class list: one name per line, blank lines skipped.</summary>
-    public static IReadOnlyList<string> ReadClassNames(string path)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: class list not found", path);
-        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        if (names.Count == 0)
-            throw new InvalidDataException($"{path}: the class list is empty");
-        return names;
-    }
+    public static IReadOnlyList<string> ReadClassNames(string path) => TextList.Read(path, "class list");
 
     static string SplitImageRoot(string splitFile, string? imageRoot)
     {

@@ -97,6 +97,7 @@ public sealed class Trainer
         {
             log.Line($"training {_description["method"]} on {_data.Source}: {_data.Items.Count} images, {_model.ClassNames.Count} classes");
             log.Line($"settings: {_description["training"]}");
+            log.Line($"precision: {_model.Clip.PrecisionChoice}");
         }
 
         var schedule = _options.LearningRateSchedule;

@@ -8,7 +8,7 @@ public sealed class MethodTests
 {
     public static TheoryData<string> Methods => new(PromptMethods.Names);
 
-    static PromptConfig SmallConfig(PromptMethod method) => method switch
+    internal static PromptConfig SmallConfig(PromptMethod method) => method switch
     {
         PromptMethod.Maple => PromptConfig.Maple(2, 3),
         PromptMethod.CoOp => PromptConfig.CoOp(4),

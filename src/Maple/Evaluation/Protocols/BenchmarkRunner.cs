@@ -284,7 +284,7 @@ public sealed class BenchmarkRunner
 
     IReadOnlyList<string> Notes()
     {
-        var notes = new List<string> { $"model {_clip.Source} ({PrecisionSupport.Name(_clip.Model.Precision)})" };
+        var notes = new List<string> { $"model {_clip.Source}, precision {_clip.Model.PrecisionChoice}" };
         if (_settings.ZeroShotTemplates is null && _settings.Methods.Any(IsZeroShot))
             notes.Add($"zero-shot CLIP words each benchmark's classes with its own template, as the papers (CoOp's zsclip.py), e.g. EuroSAT \"{PromptTemplates.ForBenchmark("EuroSAT")}\"");
         notes.AddRange(_settings.DescribeOverrides());

@@ -106,12 +106,15 @@ static class CommonOptions
         [nameof(Evaluation.Ood.OodScoreOptions.Lambda)] = "--lambda",
     };
 
-    /// <summary>Runs an options record's validation; a setting it refuses is named by its flag in <paramref name="flags"/>.</summary>
-    public static void ValidateWithFlags(Action validate, IReadOnlyDictionary<string, string> flags)
+    /// <summary>
+    /// Runs <paramref name="action"/> (an options record's validation, or library work that checks settings); a setting
+    /// it refuses (<see cref="InvalidSettingException"/>) is named by its flag in <paramref name="flags"/>.
+    /// </summary>
+    public static void NamingFlags(IReadOnlyDictionary<string, string> flags, Action action)
     {
         try
         {
-            validate();
+            action();
         }
         catch (InvalidSettingException ex) when (flags.TryGetValue(ex.Setting, out var flag))
         {

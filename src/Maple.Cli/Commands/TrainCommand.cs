@@ -77,7 +77,7 @@ static class TrainCommand
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
-            CommonOptions.ValidateWithFlags(options.Validate, Flags);
+            CommonOptions.NamingFlags(Flags, options.Validate);
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);

@@ -65,7 +65,7 @@ static class BenchmarkCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var scoreOptions = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            CommonOptions.NamingFlags(CommonOptions.OodScoreFlags, scoreOptions.Validate);
+            CommonOptions.NamingFlags(scoreOptions.Validate);
             var (settings, shots) = options.Settings(parse, []);
             var spec = new OodBenchmarkSpec(parse.GetValue(id)!, parse.GetValue(ood)!, scoreOptions, shots);
             return await RunAsync(options, parse, settings, runner => runner.Ood(spec, cancellation).ToMarkdown(), cancellation);
@@ -83,7 +83,7 @@ static class BenchmarkCommand
             AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
         using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = "";
-        CommonOptions.NamingFlags(Flags, () => markdown = AnsiConsole.Progress()
+        CommonOptions.NamingFlags(() => markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context => run(new BenchmarkRunner(clip, settings, new Observer(context.AddTask("cells"), context.AddTask("current cell"))))));
@@ -91,15 +91,6 @@ static class BenchmarkCommand
         AnsiConsole.MarkupLine($"tables and plots written to [green]{Markup.Escape(settings.Output)}[/]");
         return 0;
     }
-
-    /// <summary>The command-line flag of each <see cref="BenchmarkSettings"/> and <see cref="OodBenchmarkSpec"/> setting the runner checks.</summary>
-    static readonly Dictionary<string, string> Flags = new()
-    {
-        [nameof(BenchmarkSettings.DataRoot)] = "--data-root",
-        [nameof(BenchmarkSettings.Depth)] = "--depth",
-        [nameof(OodBenchmarkSpec.Id)] = "--id",
-        [nameof(OodBenchmarkSpec.Ood)] = "--ood",
-    };
 
     /// <summary>The options every protocol has.</summary>
     sealed class SharedOptions

@@ -107,7 +107,7 @@ static class TrainCommand
                 throw ex.WithFix("pass --resume to continue it, or choose another --output");
             }
             if (trainer.SkippedImages > 0)
-                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log)[/]");
+                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log; --strict stops at the first instead)[/]");
             AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
             return 0;
         });

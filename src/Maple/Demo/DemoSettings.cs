@@ -120,15 +120,17 @@ public sealed record DemoSettings
     }
 
     /// <summary>
-    /// A short hash of everything the pretrained model depends on (world, vocabulary, architecture,
-    /// pretraining), naming its cache folder: changing any of them pretrains anew.
+    /// A short hash of everything the pretrained model depends on (world, drawing, vocabulary, architecture,
+    /// pretraining settings and seed, the pretraining code's version), naming its cache folder: changing any
+    /// of them pretrains anew. The thread count is not in it: pretraining always runs on one thread.
     /// </summary>
     public string ModelHash(DemoWorld world, DemoVocabulary vocabulary)
     {
         var key = JsonSerializer.Serialize(new
         {
-            format = 1,
+            format = 2,
             style = DemoWorld.StyleVersion,
+            pretraining_code = ContrastivePretraining.Version,
             world = world.Describe(),
             words = vocabulary.Words,
             config = ModelConfig(vocabulary.Size).ToHuggingFace().ToJsonString(),

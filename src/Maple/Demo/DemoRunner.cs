@@ -104,9 +104,9 @@ public sealed class DemoRunner
         for (var i = 0; i < _seeds.Count; i++)
         {
             var seed = _seeds[i];
-            var coop = Score("CoOp", PromptConfig.CoOp(_settings.CoOpContext, _settings.CoOpInit), Options(_settings.CoOpBatchSize, _settings.CoOpLearningRate, seed),
+            var coop = Score("CoOp", PromptConfig.CoOp(_settings.CoOpContext, _settings.CoOpInit), Options(_settings.CoOpBatchSize, _settings.CoOpLearningRate, _settings.CoOpEpochs, seed),
                 seed, trainSets[i], modelFolder, clip, tokenizer, split, [], progress, cancellation);
-            var maple = Score("MaPLe", PromptConfig.Maple(_settings.MapleContext, _settings.MapleDepth), Options(_settings.MapleBatchSize, _settings.MapleLearningRate, seed),
+            var maple = Score("MaPLe", PromptConfig.Maple(_settings.MapleContext, _settings.MapleDepth), Options(_settings.MapleBatchSize, _settings.MapleLearningRate, _settings.MapleEpochs, seed),
                 seed, trainSets[i], modelFolder, clip, tokenizer, split, [("MCM", OodScore.Mcm), ("GL-MCM", OodScore.GlMcm)], progress, cancellation);
             var scored = new[] { zeroShot, coop, maple };
             seedResults.Add(new DemoSeedResult(seed, new DemoTable(scored.Select(s => s.Row).ToList()), new DemoOodTable(scored.SelectMany(s => s.Ood).ToList())));
@@ -173,9 +173,9 @@ public sealed class DemoRunner
         return new Scored(new DemoRow(name, 100 * baseAccuracy, 100 * novelAccuracy), oodRows, details);
     }
 
-    TrainingOptions Options(int batchSize, double learningRate, long seed) => new()
+    static TrainingOptions Options(int batchSize, double learningRate, int epochs, long seed) => new()
     {
-        Epochs = _settings.Epochs,
+        Epochs = epochs,
         BatchSize = batchSize,
         LearningRate = learningRate,
         Seed = seed,

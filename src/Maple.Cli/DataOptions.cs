@@ -25,6 +25,9 @@ sealed class DataOptions
             command.Options.Add(option);
     }
 
+    /// <summary>The benchmark dataset named by <c>--dataset</c>, or null for custom data.</summary>
+    public string? Benchmark(ParseResult parse) => parse.GetValue(_dataset);
+
     /// <summary>The split the options name.</summary>
     public string Split(ParseResult parse) => parse.GetValue(_split)!;
 

@@ -18,6 +18,40 @@ static class PromptOptions
         DefaultValueFactory = _ => "a photo of a",
     };
 
+    /// <summary><c>--template</c>: zero-shot CLIP's prompt, repeatable to ensemble; <paramref name="defaultText"/> says what applies without it.</summary>
+    public static Option<string[]> Template(string defaultText) => new("--template", "-t")
+    {
+        Description = $"zero-shot CLIP: a prompt template with {{}} for the class name (repeat to ensemble); default: {defaultText}",
+    };
+
+    /// <summary><c>--templates</c>: a named set of templates or a file of them, repeatable; ensembled with any <c>--template</c>.</summary>
+    public static Option<string[]> Templates() => new("--templates")
+    {
+        Description = $"zero-shot CLIP: a template set to ensemble, \"{PromptTemplates.ImageNetName}\" (CLIP's 80 ImageNet templates), " +
+            $"\"{PromptTemplates.ImageNetSelectName}\" (CoOp's 7) or a file with one template per line",
+    };
+
+    /// <summary>The sets of <c>--templates</c> first, then each <c>--template</c>; null when neither is given.</summary>
+    public static IReadOnlyList<string>? ResolveTemplates(ParseResult parse, Option<string[]> template, Option<string[]> templates)
+    {
+        var result = new List<string>();
+        foreach (var set in parse.GetValue(templates) ?? [])
+            result.AddRange(PromptTemplates.Resolve(set));
+        foreach (var single in parse.GetValue(template) ?? [])
+        {
+            try
+            {
+                PromptTemplates.Validate(single);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--template: {e.Message}", e);
+            }
+            result.Add(single);
+        }
+        return result.Count > 0 ? result : null;
+    }
+
     /// <summary>The learner of <paramref name="promptsPath"/>, or zero-shot CLIP when it is null.</summary>
     public static PromptLearner Load(string? promptsPath, string ctxInit, PretrainedClip clip)
     {

@@ -137,6 +137,10 @@ static class BenchmarkCommand
 
         public Option<int> LoaderThreads { get; } = new("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
 
+        public Option<string[]> Template { get; } = PromptOptions.Template($"each benchmark's own template, as the papers' zero-shot CLIP (CoOp's zsclip.py), else \"{Maple.Prompting.PromptTemplates.Default}\"");
+
+        public Option<string[]> Templates { get; } = PromptOptions.Templates();
+
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
         public Option<int> Threads { get; } = CommonOptions.Threads();
@@ -145,7 +149,7 @@ static class BenchmarkCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
+            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
                 command.Options.Add(option);
         }
 
@@ -164,6 +168,7 @@ static class BenchmarkCommand
                 NCtx = parse.GetValue(NCtx),
                 EvalBatchSize = parse.GetValue(EvalBatch),
                 LoaderThreads = parse.GetValue(LoaderThreads),
+                ZeroShotTemplates = PromptOptions.ResolveTemplates(parse, Template, Templates),
             };
             if (settings.Epochs is < 1 || settings.Depth is < 1 || settings.NCtx is < 1)
                 throw new ArgumentException("--epochs, --depth and --n-ctx must be at least 1");

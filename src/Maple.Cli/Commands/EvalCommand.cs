@@ -23,19 +23,27 @@ static class EvalCommand
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
         var tokenizer = CommonOptions.Tokenizer();
+        var template = PromptOptions.Template($"a benchmark's own template with --dataset (as the papers' zero-shot CLIP), else \"{PromptTemplates.Default}\"");
+        var templates = PromptOptions.Templates();
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, prompts, ctxInit, output, logits, batch, loaderThreads, precision, threads, tokenizer,
+            model, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var promptsPath = parse.GetValue(prompts);
+            var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
+            if (zeroShotTemplates is not null && promptsPath is not null)
+                throw new ArgumentException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+            if (promptsPath is null && zeroShotTemplates is null && data.Benchmark(parse) is { } benchmark)
+                zeroShotTemplates = [PromptTemplates.ForBenchmark(benchmark)];
             var dataset = data.Open(parse);
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
-            using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
+            using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames, zeroShotTemplates);
 
             var result = ProgressDisplay.Run("evaluating", dataset.Items.Count, update =>
                 Evaluator.Evaluate(prompted, dataset, parse.GetValue(batch), parse.GetValue(loaderThreads),
@@ -44,10 +52,11 @@ static class EvalCommand
             var context = new Dictionary<string, string>
             {
                 ["model"] = clip.Source,
-                ["prompts"] = parse.GetValue(prompts) ?? "(zero-shot)",
+                ["prompts"] = promptsPath ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
                 ["data"] = dataset.Source,
                 ["prompt_example"] = prompted.PromptTexts[0],
+                ["templates"] = string.Join(" | ", prompted.Templates),
             };
             var written = EvaluationReport.Write(parse.GetValue(output)!, result, dataset.ClassNames, context);
             if (parse.GetValue(logits) is { } logitsPath)

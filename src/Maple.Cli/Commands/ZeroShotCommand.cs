@@ -21,14 +21,8 @@ static class ZeroShotCommand
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var template = new Option<string[]>("--template", "-t")
-        {
-            Description = $"a prompt template with {{}} for the class name (repeat to ensemble; default \"{PromptTemplates.Default}\")",
-        };
-        var templates = new Option<string[]>("--templates")
-        {
-            Description = $"a template set: \"{PromptTemplates.ImageNetName}\" (CLIP's 80 ImageNet templates) or a file with one template per line",
-        };
+        var template = PromptOptions.Template($"\"{PromptTemplates.Default}\"");
+        var templates = PromptOptions.Templates();
         var top = new Option<int>("--top", "-k") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
         var output = new Option<string?>("--output", "-o") { Description = "also write every image's logits, probabilities and top classes (.json or .csv)" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
@@ -46,7 +40,7 @@ static class ZeroShotCommand
             // Everything that can be checked without the model is checked first: loading it can take a while.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
-            var templateList = ResolveTemplates(parse.GetValue(template), parse.GetValue(templates));
+            var templateList = PromptOptions.ResolveTemplates(parse, template, templates) ?? [PromptTemplates.Default];
             var k = parse.GetValue(top);
             if (k < 1)
                 throw new ArgumentException($"--top must be at least 1, not {k}");
@@ -58,10 +52,10 @@ static class ZeroShotCommand
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
             var prompts = names.Count * templateList.Count;
-            using var classifier = prompts > TextBatchSize
+            using var classifier = prompts > PromptedClip.DefaultTextBatchSize
                 ? ProgressDisplay.Run($"encoding {prompts} prompts", prompts, update =>
-                    new ZeroShotClassifier(clip, names, templateList, TextBatchSize, new BatchProgressReporter(update, "prompts"), cancellation))
-                : new ZeroShotClassifier(clip, names, templateList, TextBatchSize, cancellation: cancellation);
+                    new ZeroShotClassifier(clip, names, templateList, PromptedClip.DefaultTextBatchSize, new BatchProgressReporter(update, "prompts"), cancellation))
+                : new ZeroShotClassifier(clip, names, templateList, PromptedClip.DefaultTextBatchSize, cancellation: cancellation);
 
             var predictions = paths.Count > batchSize
                 ? ProgressDisplay.Run("classifying", paths.Count, update =>
@@ -81,8 +75,6 @@ static class ZeroShotCommand
         return command;
     }
 
-    const int TextBatchSize = 256;
-
     /// <summary>--classes or --class (one of them).</summary>
     public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames)
     {
@@ -97,20 +89,6 @@ static class ZeroShotCommand
             return classNames;
         }
         throw new ArgumentException("no classes: pass --classes FILE (one name per line) or --class NAME");
-    }
-
-    /// <summary>The named sets first, then the single templates; the default when neither is given.</summary>
-    public static IReadOnlyList<string> ResolveTemplates(string[]? templates, string[]? sets)
-    {
-        var result = new List<string>();
-        foreach (var set in sets ?? [])
-            result.AddRange(PromptTemplates.Resolve(set));
-        foreach (var template in templates ?? [])
-        {
-            PromptTemplates.Validate(template);
-            result.Add(template);
-        }
-        return result.Count > 0 ? result : [PromptTemplates.Default];
     }
 
     static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)

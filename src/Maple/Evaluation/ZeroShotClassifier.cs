@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Maple.Clip;
 using Maple.Prompting;
 using static TorchSharp.torch;
@@ -5,12 +6,14 @@ using static TorchSharp.torch;
 namespace Maple.Evaluation;
 
 /// <summary>
-/// Zero-shot CLIP: each class is described by hand-written prompts, and an image goes to the class whose text
-/// features are closest. With several templates a class's features are the mean of its L2-normalised prompt
-/// features, normalised again (CLIP's prompt ensembling). The text features are computed once, here.
+/// Zero-shot CLIP over image files: each class is described by hand-written prompts, and an image goes to the class
+/// whose text features are closest, with its probabilities and top classes. The text features are those of
+/// <see cref="PromptedClip"/> (with several templates, CLIP's prompt ensembling), computed once, here.
 /// </summary>
 public sealed class ZeroShotClassifier : IDisposable
 {
+    readonly PromptLearner _learner;
+    readonly PromptedClip _prompted;
     readonly Tensor _textFeatures;
 
     /// <summary>Encodes the prompts of every class with the model and tokenizer of <paramref name="clip"/>.</summary>
@@ -21,7 +24,7 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="progress">Told after every batch of prompts (all templates together).</param>
     /// <param name="cancellation">Checked between batches.</param>
     public ZeroShotClassifier(PretrainedClip clip, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null,
-        int textBatchSize = 256, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+        int textBatchSize = PromptedClip.DefaultTextBatchSize, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
         : this(new FeatureExtractor(clip), classNames, templates, textBatchSize, progress, cancellation)
     {
     }
@@ -35,24 +38,31 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="cancellation">Checked between batches.</param>
     /// <exception cref="ArgumentException">No class, a blank class name, no template, or a template without <c>{}</c>.</exception>
     public ZeroShotClassifier(FeatureExtractor features, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null,
-        int textBatchSize = 256, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+        int textBatchSize = PromptedClip.DefaultTextBatchSize, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(classNames);
-        if (classNames.Count == 0)
-            throw new ArgumentException("the class list is empty", nameof(classNames));
         if (classNames.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("a class name is blank", nameof(classNames));
-        templates ??= [PromptTemplates.Default];
-        if (templates.Count == 0)
-            throw new ArgumentException("no prompt template", nameof(templates));
-        foreach (var template in templates)
-            PromptTemplates.Validate(template);
 
         Features = features;
         ClassNames = classNames.ToArray();
-        Templates = templates.ToArray();
-        _textFeatures = EncodeClasses(textBatchSize, progress, cancellation);
+        _learner = PromptLearners.Create(PromptConfig.ZeroShot(), features.Model, features.Tokenizer, seed: 0);
+        try
+        {
+            _prompted = new PromptedClip(features.Model, _learner, features.Tokenizer, ClassNames, templates ?? [PromptTemplates.Default]);
+            var total = ClassNames.Count * _prompted.Templates.Count;
+            var clock = Stopwatch.StartNew();
+            _textFeatures = _prompted.FixedTextFeatures(textBatchSize,
+                progress is null ? null : done => progress.Report(new BatchProgress(done, total, done / clock.Elapsed.TotalSeconds)), cancellation)
+                .DetachFromDisposeScope();
+        }
+        catch
+        {
+            _prompted?.Dispose();
+            _learner.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The encoders.</summary>
@@ -65,13 +75,13 @@ public sealed class ZeroShotClassifier : IDisposable
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The prompt templates.</summary>
-    public IReadOnlyList<string> Templates { get; }
+    public IReadOnlyList<string> Templates => _prompted.Templates;
 
     /// <summary>The classifier's weights: one L2-normalised row [classes, embed] per class, fp32. Owned by this object.</summary>
     public Tensor TextFeatures => _textFeatures;
 
     /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
-    public IReadOnlyList<string> Prompts(int template) => ClassNames.Select(c => PromptTemplates.Format(Templates[template], c)).ToList();
+    public IReadOnlyList<string> Prompts(int template) => _prompted.Prompts(template);
 
     /// <summary>The token ids [classes, context] of the prompts under template <paramref name="template"/>; the caller disposes them.</summary>
     public Tensor TokenIds(int template) => Features.Tokenizer.Tokenize(Prompts(template), Model.Config.Text.ContextLength);
@@ -122,31 +132,11 @@ public sealed class ZeroShotClassifier : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _textFeatures.Dispose();
-
-    Tensor EncodeClasses(int batchSize, IProgress<BatchProgress>? progress, CancellationToken cancellation)
+    public void Dispose()
     {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var prompts = ClassNames.Count * Templates.Count;
-        Tensor? sum = null;
-        for (var t = 0; t < Templates.Count; t++)
-        {
-            var offset = t * ClassNames.Count;
-            var overall = progress is null ? null : new OverallProgress(progress, offset, prompts);
-            var features = Features.TextFeatures(Prompts(t), normalize: true, batchSize, overall, cancellation);
-            if (sum is null)
-            {
-                sum = features;
-            }
-            else
-            {
-                // In place: with 80 templates and 1,000 classes the intermediates would add up.
-                sum.add_(features);
-                features.Dispose();
-            }
-        }
-        return ClipModel.Normalize(sum! / Templates.Count).DetachFromDisposeScope();
+        _textFeatures.Dispose();
+        _prompted.Dispose();
+        _learner.Dispose();
     }
 
     List<ZeroShotPrediction> Predictions(Tensor logits, IReadOnlyList<string>? paths, int top)
@@ -166,11 +156,5 @@ public sealed class ZeroShotClassifier : IDisposable
             results.Add(new ZeroShotPrediction(paths?[i], rowLogits, rowProbabilities, best));
         }
         return results;
-    }
-
-    /// <summary>Reports one template's batches as progress over all the prompts.</summary>
-    sealed class OverallProgress(IProgress<BatchProgress> inner, int offset, int total) : IProgress<BatchProgress>
-    {
-        public void Report(BatchProgress value) => inner.Report(new BatchProgress(offset + value.Done, total, value.ItemsPerSecond));
     }
 }

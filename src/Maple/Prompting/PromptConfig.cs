@@ -11,7 +11,7 @@ public sealed record PromptConfig(
     PromptMethod Method, int TextTokens, int VisionTokens, int TextDepth, int VisionDepth, string CtxInit)
 {
     /// <summary>The prompt used where the text is not learned.</summary>
-    public const string FixedTemplate = "a photo of a {}.";
+    public const string FixedTemplate = PromptTemplates.Default;
 
     /// <summary>MaPLe: n_ctx tokens in both branches, coupled, through the first <paramref name="depth"/> layers.</summary>
     public static PromptConfig Maple(int nCtx = 2, int depth = 9, string ctxInit = "a photo of a") =>

@@ -38,9 +38,15 @@ public abstract class PromptLearner : IDisposable
     /// <summary>The learnable tensors under the authors' names, in a fixed order.</summary>
     public IReadOnlyList<(string Name, Parameter Value)> Parameters => _parameters;
 
-    /// <summary>The text prompt of each class: prefix, the class name with underscores as spaces, and a period.</summary>
+    /// <summary>
+    /// How the text prompt words a class: the prefix, the class name and a period (<c>"a photo of a {}."</c>,
+    /// <c>"X X X X {}."</c>), as the authors' <c>prompt_prefix + " " + name + "."</c>.
+    /// </summary>
+    public string Template => $"{PromptPrefix} {PromptTemplates.Placeholder}.";
+
+    /// <summary>The text prompt of each class: <see cref="Template"/> with the class name, underscores as spaces.</summary>
     public IReadOnlyList<string> PromptTexts(IEnumerable<string> classNames) =>
-        classNames.Select(name => $"{PromptPrefix} {name.Replace('_', ' ')}.").ToList();
+        classNames.Select(name => PromptTemplates.Format(Template, name)).ToList();
 
     /// <summary>Tokens for the text encoder, or null when the text is fixed.</summary>
     public abstract LayerPrompts? TextPrompts();

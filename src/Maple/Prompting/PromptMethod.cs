@@ -3,7 +3,7 @@ namespace Maple.Prompting;
 /// <summary>The prompt-learning methods of the MaPLe paper's comparison.</summary>
 public enum PromptMethod
 {
-    /// <summary>Plain CLIP with the fixed prompt "a photo of a {class}.": nothing learned.</summary>
+    /// <summary>Plain CLIP with hand-written prompts (a benchmark's own template, else "a photo of a {class}."): nothing learned.</summary>
     ZeroShot,
 
     /// <summary>CoOp: learned context tokens at the text input only.</summary>

@@ -4,7 +4,8 @@ namespace Maple.Prompting;
 
 /// <summary>
 /// Hand-written prompt templates for zero-shot CLIP: <c>{}</c> marks where the class name goes. Class names
-/// have their underscores turned into spaces first, as the reference code does.
+/// have their underscores turned into spaces first, as the reference code does
+/// (<c>template.format(c.replace("_", " "))</c> in CoOp's zsclip.py).
 /// </summary>
 public static class PromptTemplates
 {
@@ -16,6 +17,49 @@ public static class PromptTemplates
 
     /// <summary>The name of <see cref="ImageNet"/> for <see cref="Resolve"/>.</summary>
     public const string ImageNetName = "imagenet";
+
+    /// <summary>The name of <see cref="ImageNetSelect"/> for <see cref="Resolve"/>.</summary>
+    public const string ImageNetSelectName = "imagenet-select";
+
+    /// <summary>
+    /// The zero-shot template of each benchmark dataset, by canonical name: CoOp's <c>CUSTOM_TEMPLATES</c>
+    /// (trainers/zsclip.py of KaiyangZhou/CoOp; the MaPLe repository's copy is identical). The zero-shot CLIP
+    /// numbers of the CoOp, CoCoOp and MaPLe papers come from its <c>ZeroshotCLIP</c> trainer, which uses this one
+    /// template per dataset (its <c>ZeroshotCLIP2</c> ensembles <see cref="ImageNetSelect"/> plus this template).
+    /// </summary>
+    static readonly Dictionary<string, string> BenchmarkTemplates = new(StringComparer.Ordinal)
+    {
+        ["OxfordPets"] = "a photo of a {}, a type of pet.",
+        ["OxfordFlowers"] = "a photo of a {}, a type of flower.",
+        ["FGVCAircraft"] = "a photo of a {}, a type of aircraft.",
+        ["DescribableTextures"] = "{} texture.",
+        ["EuroSAT"] = "a centered satellite photo of {}.",
+        ["StanfordCars"] = "a photo of a {}.",
+        ["Food101"] = "a photo of {}, a type of food.",
+        ["SUN397"] = "a photo of a {}.",
+        ["Caltech101"] = "a photo of a {}.",
+        ["UCF101"] = "a photo of a person doing {}.",
+        ["ImageNet"] = "a photo of a {}.",
+        ["ImageNetSketch"] = "a photo of a {}.",
+        ["ImageNetV2"] = "a photo of a {}.",
+        ["ImageNetA"] = "a photo of a {}.",
+        ["ImageNetR"] = "a photo of a {}.",
+    };
+
+    /// <summary>
+    /// The 7 templates CoOp's prompt-ensembling zero-shot (<c>ZeroshotCLIP2</c>) uses, <c>IMAGENET_TEMPLATES_SELECT</c>
+    /// of its trainers/imagenet_templates.py, in its order.
+    /// </summary>
+    public static IReadOnlyList<string> ImageNetSelect { get; } =
+    [
+        "itap of a {}.",
+        "a bad photo of the {}.",
+        "a origami {}.",
+        "a photo of the large {}.",
+        "a {} in a video game.",
+        "art of the {}.",
+        "a photo of the small {}.",
+    ];
 
     /// <summary>
     /// The 80 templates of CLIP's prompt engineering for ImageNet (OpenAI's notebook
@@ -106,8 +150,15 @@ public static class PromptTemplates
     ];
 
     /// <summary>
-    /// A named template set (<c>imagenet</c>, case-insensitive) or a text file with one template per line
-    /// (blank lines skipped).
+    /// The zero-shot template of a benchmark dataset (any name <see cref="BenchmarkDatasets.Resolve"/> accepts), as
+    /// CoOp's and MaPLe's zero-shot CLIP uses it, e.g. "a centered satellite photo of {}." for EuroSAT.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a benchmark dataset's name.</exception>
+    public static string ForBenchmark(string dataset) => BenchmarkTemplates[BenchmarkDatasets.Resolve(dataset).Name];
+
+    /// <summary>
+    /// A named template set (<c>imagenet</c>: CLIP's 80; <c>imagenet-select</c>: CoOp's 7; case-insensitive) or a
+    /// text file with one template per line (blank lines skipped).
     /// </summary>
     /// <param name="nameOrFile">The set's name or the file's path.</param>
     /// <returns>The templates, each checked by <see cref="Validate"/>.</returns>
@@ -118,9 +169,11 @@ public static class PromptTemplates
         ArgumentNullException.ThrowIfNull(nameOrFile);
         if (string.Equals(nameOrFile, ImageNetName, StringComparison.OrdinalIgnoreCase))
             return ImageNet;
+        if (string.Equals(nameOrFile, ImageNetSelectName, StringComparison.OrdinalIgnoreCase))
+            return ImageNetSelect;
         if (!File.Exists(nameOrFile))
             throw new FileNotFoundException(
-                $"{nameOrFile}: unknown template set (known: {ImageNetName}) and no such file (a file holds one template per line, with {Placeholder} for the class name)",
+                $"{nameOrFile}: unknown template set (known: {ImageNetName}, {ImageNetSelectName}) and no such file (a file holds one template per line, with {Placeholder} for the class name)",
                 nameOrFile);
         var lines = TextList.Read(nameOrFile, "template file");
         if (lines.FirstOrDefault(l => !l.Contains(Placeholder, StringComparison.Ordinal)) is { } bad)

@@ -5,21 +5,54 @@ using static TorchSharp.torch;
 namespace Maple.Prompting;
 
 /// <summary>
-/// A frozen CLIP, a prompt learner and a set of class names: the classifier that trains and evaluates.
-/// Text features depend only on the prompts and the class names (never the image, except for CoCoOp),
-/// so they are computed once per step in training and once per evaluation.
+/// A frozen CLIP, a prompt learner and a set of class names: the classifier that trains and evaluates, and the one
+/// place zero-shot CLIP is computed. Text features depend only on the prompts and the class names (never the image,
+/// except for CoCoOp), so they are computed once per step in training and once per evaluation.
 /// </summary>
+/// <remarks>
+/// Zero-shot CLIP words each class with hand-written templates (e.g. a benchmark's own, from
+/// <see cref="PromptTemplates.ForBenchmark"/>); with several, a class's text feature is the mean of its L2-normalised
+/// prompt features, normalised again (CLIP's prompt ensembling, CoOp's <c>ZeroshotCLIP2</c>). Learned prompts word
+/// the classes as they were trained (<see cref="PromptLearner.Template"/>).
+/// </remarks>
 public sealed class PromptedClip : IDisposable
 {
+    /// <summary>Prompts per forward pass of the text encoder when several templates are ensembled.</summary>
+    public const int DefaultTextBatchSize = 256;
+
+    readonly ClipTokenizer _tokenizer;
+
     /// <summary>Prepares the class prompts' tokens.</summary>
-    public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames)
+    /// <param name="clip">The frozen backbone.</param>
+    /// <param name="learner">The learned prompts (or zero-shot CLIP's none).</param>
+    /// <param name="tokenizer">The tokenizer of the prompts.</param>
+    /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
+    /// <param name="templates">
+    /// Zero-shot CLIP only: templates with <c>{}</c> for the class name, ensembled when several; null for
+    /// <see cref="PromptLearner.Template"/> ("a photo of a {}.").
+    /// </param>
+    /// <exception cref="ArgumentException">No class; templates for a learner other than zero-shot CLIP; no template, or one without <c>{}</c>.</exception>
+    public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
     {
         if (classNames.Count == 0)
             throw new ArgumentException("the class list is empty", nameof(classNames));
+        if (templates is not null)
+        {
+            if (learner.Config.Method != PromptMethod.ZeroShot)
+                throw new ArgumentException(
+                    $"prompt templates are for zero-shot CLIP; {PromptMethods.Name(learner.Config.Method)} prompts word the classes as they were trained (\"{learner.Template}\")",
+                    nameof(templates));
+            if (templates.Count == 0)
+                throw new ArgumentException("no prompt template", nameof(templates));
+            foreach (var template in templates)
+                PromptTemplates.Validate(template);
+        }
         Clip = clip;
         Learner = learner;
         ClassNames = classNames;
-        PromptTexts = learner.PromptTexts(classNames);
+        Templates = templates?.ToArray() ?? [learner.Template];
+        _tokenizer = tokenizer;
+        PromptTexts = Prompts(0);
         TokenIds = tokenizer.Tokenize(PromptTexts, clip.Config.Text.ContextLength).DetachFromDisposeScope();
     }
 
@@ -32,14 +65,63 @@ public sealed class PromptedClip : IDisposable
     /// <summary>The classes, label i = ClassNames[i].</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>The text prompt of each class.</summary>
+    /// <summary>How the prompts word a class: one template, or several that zero-shot CLIP ensembles.</summary>
+    public IReadOnlyList<string> Templates { get; }
+
+    /// <summary>The text prompt of each class (under the first template).</summary>
     public IReadOnlyList<string> PromptTexts { get; }
 
-    /// <summary>The prompts' token ids [classes, context].</summary>
+    /// <summary>The prompts' token ids [classes, context] (under the first template).</summary>
     public Tensor TokenIds { get; }
 
-    /// <summary>Text features [classes, embed] (not normalised) under the current prompts.</summary>
-    public Tensor TextFeatures() => Clip.EncodeText(TokenIds, Learner.TextPrompts());
+    /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
+    public IReadOnlyList<string> Prompts(int template) => ClassNames.Select(c => PromptTemplates.Format(Templates[template], c)).ToList();
+
+    /// <summary>
+    /// Text features [classes, embed] under the current prompts: not normalised for one template; for an ensemble,
+    /// <see cref="FixedTextFeatures"/> (normalised).
+    /// </summary>
+    public Tensor TextFeatures() => Templates.Count == 1
+        ? Clip.EncodeText(TokenIds, Learner.TextPrompts())
+        : FixedTextFeatures(DefaultTextBatchSize, null, CancellationToken.None);
+
+    /// <summary>
+    /// L2-normalised fp32 text features [classes, embed] of a classifier whose text is not learned (zero-shot CLIP):
+    /// for each template, the prompts of every class encoded <paramref name="batchSize"/> at a time and normalised;
+    /// their mean over the templates, normalised again.
+    /// </summary>
+    /// <param name="batchSize">Prompts per forward pass.</param>
+    /// <param name="promptsDone">Told the number of prompts encoded so far (all templates together) after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="InvalidOperationException">The learner's text prompts are learned.</exception>
+    public Tensor FixedTextFeatures(int batchSize, Action<int>? promptsDone, CancellationToken cancellation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (Learner.TextPrompts() is not null)
+            throw new InvalidOperationException($"{PromptMethods.Name(Learner.Config.Method)} prompts learn their text: its features change with every step");
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var classes = ClassNames.Count;
+        Tensor? sum = null;
+        for (var t = 0; t < Templates.Count; t++)
+        {
+            var prompts = Prompts(t);
+            for (var start = 0; start < classes; start += batchSize)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var batchScope = NewDisposeScope();
+                var count = Math.Min(batchSize, classes - start);
+                using var ids = _tokenizer.Tokenize(prompts.Skip(start).Take(count).ToList(), Clip.Config.Text.ContextLength);
+                var features = ClipModel.Normalize(Clip.EncodeText(ids));
+                if (sum is null)
+                    sum = zeros([classes, features.shape[1]], ScalarType.Float32).MoveToOuterDisposeScope();
+                // In place: with 80 templates and 1,000 classes the intermediates would add up.
+                sum[start..(start + count)].add_(features);
+                promptsDone?.Invoke(t * classes + start + count);
+            }
+        }
+        return ClipModel.Normalize(sum! / Templates.Count).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Image features [batch, embed] (not normalised) under the current prompts.</summary>
     public Tensor ImageFeatures(Tensor pixels) => Clip.EncodeImage(pixels, Learner.VisionPrompts());

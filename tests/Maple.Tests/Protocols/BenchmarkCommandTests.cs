@@ -25,6 +25,27 @@ public sealed class BenchmarkCommandTests
         Assert.True(File.Exists(temp["out/plots/base2novel/EuroSAT.png"]));
         using var json = JsonDocument.Parse(File.ReadAllText(temp["out/base2novel.json"]));
         Assert.Equal(2, json.RootElement.GetProperty("cells").GetArrayLength());
+        using var zeroShot = JsonDocument.Parse(File.ReadAllText(temp["out/base2novel/zeroshot/EuroSAT/shots16-seed1/result.json"]));
+        Assert.Equal("a centered satellite photo of {}.", zeroShot.RootElement.GetProperty("Recipe").GetProperty("eval:templates").GetString());
+    }
+
+    [Fact]
+    public async Task TemplateOptionsReachTheZeroShotCells()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        var (code, error) = await CliRunner.RunAsync("benchmark", "few-shot", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root,
+            "--datasets", "eurosat", "dtd", "--method", "zeroshot", "--seeds", "1", "--shots", "1", "--templates", "imagenet-select",
+            "--template", "a {} seen from above.", "--out", temp["out"], "--precision", "fp32");
+        Assert.True(code == 0, error);
+
+        var expected = string.Join(" | ", [.. Maple.Prompting.PromptTemplates.ImageNetSelect, "a {} seen from above."]);
+        foreach (var dataset in new[] { "EuroSAT", "DescribableTextures" })
+        {
+            using var cell = JsonDocument.Parse(File.ReadAllText(temp[$"out/few-shot/zeroshot/{dataset}/shots1-seed1/result.json"]));
+            Assert.Equal(expected, cell.RootElement.GetProperty("Recipe").GetProperty("eval:templates").GetString());
+        }
+        Assert.Contains("zero-shot CLIP prompts: \"itap of a {}.\", ", File.ReadAllText(temp["out/few-shot.md"]));
     }
 
     [Fact]

@@ -101,6 +101,65 @@ public sealed class BenchmarkRunnerTests(TinyClipFixture tiny) : IClassFixture<T
     }
 
     [Fact]
+    public void ZeroShotCellsUseTheDatasetsTemplateAndAreRescoredWhenTheTemplatesChange()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        var settings = Settings(data, temp["out"], ["eurosat"], ["zeroshot"], [1]);
+        var test = BenchmarkDatasets.Open(data.Root, "EuroSAT", "test");
+        const string satellite = "a centered satellite photo of {}.";
+        const string plain = "a photo of a {}.";
+
+        var report = new BenchmarkRunner(tiny.Clip, settings).FewShotLearning([1]);
+        var key = new CellKey("few-shot", "zeroshot", "EuroSAT", 1, 1);
+        var cell = CellResult.TryLoad(temp["out"], key)!;
+        Assert.Equal(ZeroShot(test, satellite).Accuracy, cell.Scores["accuracy"], Exact);
+        Assert.Equal(satellite, cell.Recipe["eval:templates"]);
+        Assert.Contains("zero-shot CLIP words each benchmark's classes with its own template", report.ToMarkdown());
+
+        // The accuracy of 8 flat test images cannot tell the templates apart; MCM scores can. With 8 ID images the
+        // FPR95 threshold is the lowest ID score: min over the images of max softmax(cosines), computed here.
+        var spec = new OodBenchmarkSpec("eurosat", [data.FlatOod], new OodScoreOptions(OodScore.Mcm), [1]);
+        double Threshold()
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(temp["out/ood-mcm/zeroshot/EuroSAT/shots1-seed1/ood.json"]));
+            return json.RootElement.GetProperty("ood")[0].GetProperty("fpr95_threshold").GetDouble();
+        }
+        var (withSatellite, withPlain) = (ZeroShot(test, satellite).LowestMcm, ZeroShot(test, plain).LowestMcm);
+        Assert.True(Math.Abs(withSatellite - withPlain) > 1e-4, $"{withSatellite} vs {withPlain}: the templates must differ here");
+        new BenchmarkRunner(tiny.Clip, settings).Ood(spec);
+        Assert.Equal(withSatellite, Threshold(), 5e-6);
+
+        // Other templates into the same folder: zero-shot cells are scored again (nothing was trained to refuse).
+        var overridden = settings with { ZeroShotTemplates = [plain] };
+        var rerun = new BenchmarkRunner(tiny.Clip, overridden).FewShotLearning([1]);
+        cell = CellResult.TryLoad(temp["out"], key)!;
+        Assert.Equal(ZeroShot(test, plain).Accuracy, cell.Scores["accuracy"], Exact);
+        Assert.Equal(plain, cell.Recipe["eval:templates"]);
+        Assert.Contains("zero-shot CLIP prompts: \"a photo of a {}.\" for every dataset (overridden", rerun.ToMarkdown());
+        new BenchmarkRunner(tiny.Clip, overridden).Ood(spec);
+        Assert.Equal(withPlain, Threshold(), 5e-6);
+    }
+
+    /// <summary>
+    /// Zero-shot CLIP computed here from plain CLIP features and prompts formatted by hand: top-1 accuracy (%) and the
+    /// lowest MCM score (max softmax of the cosines, T = 1) over the images.
+    /// </summary>
+    (double Accuracy, double LowestMcm) ZeroShot(ImageDataset test, string template)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+        var model = tiny.Clip.Model;
+        var images = new FeatureExtractor(tiny.Clip).ImageFeatures(test.Items.Select(i => i.Path).ToList(), normalize: true);
+        var prompts = test.ClassNames.Select(c => template.Replace("{}", c.Replace('_', ' '))).ToList();
+        var text = model.EncodeText(tiny.Clip.Tokenizer.Tokenize(prompts, model.Config.Text.ContextLength));
+        var cosines = images.matmul((text / text.norm(-1, keepdim: true)).t()).to(TorchSharp.torch.ScalarType.Float64);
+        var predicted = cosines.argmax(-1).data<long>().ToArray();
+        var accuracy = 100.0 * test.Items.Where((item, i) => predicted[i] == item.Label).Count() / test.Items.Count;
+        return (accuracy, cosines.softmax(-1).max(-1).values.min().item<double>());
+    }
+
+    [Fact]
     public void AnInterruptedBenchmarkResumesWithoutRedoingFinishedCells()
     {
         using var data = new ProtocolData();

@@ -234,7 +234,7 @@ public sealed class BenchmarkReport
 
     (double Base, double Novel, double Hm)? PublishedBaseToNovelValues(string method, string dataset) => dataset == Average
         ? SameDatasets(Datasets, BenchmarkRunner.ElevenDatasets) && PublishedResults.Base2NovelAverage.TryGetValue(method, out var avg) ? avg : null
-        : PublishedResults.Base2NovelPerDataset.TryGetValue((method, dataset.ToLowerInvariant()), out var ds) ? ds : null;
+        : PublishedResults.Base2NovelPerDataset.TryGetValue((method, dataset), out var ds) ? ds : null;
 
     string PublishedBaseToNovel(string method, string dataset) =>
         PublishedBaseToNovelValues(method, dataset) is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p.Base:F2} / {p.Novel:F2} / {p.Hm:F2}") : "";

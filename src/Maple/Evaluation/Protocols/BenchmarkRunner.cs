@@ -84,8 +84,8 @@ public sealed class BenchmarkRunner
             var test = Open(cell.Dataset, "test");
             return new Dictionary<string, double>
             {
-                ["base"] = Accuracy(learner, BaseNovelSplit.Subsample(test, Subset.Base), "base", cancellation),
-                ["novel"] = Accuracy(learner, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", cancellation),
+                ["base"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Base), "base", cancellation),
+                ["novel"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", cancellation),
             };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
@@ -103,7 +103,7 @@ public sealed class BenchmarkRunner
         var results = RunCells(cells, cell =>
         {
             using var learner = Learner(cell.Method, cell.Dataset, Subset.All, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, Open(cell.Dataset, "test"), "test", cancellation) };
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), "test", cancellation) };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
     }
@@ -148,8 +148,8 @@ public sealed class BenchmarkRunner
             using var learner = Learner(cell.Method, id.Name, Subset.All, cell.Shots, cell.Seed, id.OpenTrain, cancellation);
             var idTest = id.Test(cell.Shots, cell.Seed);
             var progress = _observer is null ? null : new SyncProgress<OodProgress>(_observer.Scoring);
-            var result = OodEvaluation.Run(_clip.Model, learner, _clip.Tokenizer, idTest, oodSets, spec.Score, EvaluationBatch(learner),
-                _settings.LoaderThreads, progress, cancellation);
+            using var prompted = Prompted(learner, id.Name, idTest.ClassNames);
+            var result = OodEvaluation.Run(prompted, idTest, oodSets, spec.Score, EvaluationBatch(learner), _settings.LoaderThreads, progress, cancellation);
             OodReport.Write(Path.Combine(_settings.Output, cell.RelativeFolder, "ood.json"), result, new Dictionary<string, string>
             {
                 ["model"] = _clip.Source,
@@ -183,7 +183,7 @@ public sealed class BenchmarkRunner
         var results = RunCells(cells, cell =>
         {
             using var learner = Learner(cell.Method, Source, Subset.All, cell.Shots, cell.Seed, () => Open(Source, "train"), cancellation);
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, Open(cell.Dataset, "test"), cell.Dataset, cancellation) };
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), cell.Dataset, cancellation) };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, Source, Notes()));
     }
@@ -272,6 +272,11 @@ public sealed class BenchmarkRunner
             recipe["prompts"] = $"{p.TextTokens} text tokens to depth {p.TextDepth}, {p.VisionTokens} vision tokens to depth {p.VisionDepth}, init '{p.CtxInit}'";
             recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}");
         }
+        else
+        {
+            // Rescored, never refused, when the templates change: nothing was trained.
+            recipe[EvaluationPrefix + "templates"] = string.Join(" | ", ZeroShotTemplates(cell.Dataset));
+        }
         foreach (var (key, value) in evaluation ?? new Dictionary<string, string>())
             recipe[EvaluationPrefix + key] = value;
         return recipe;
@@ -280,6 +285,8 @@ public sealed class BenchmarkRunner
     IReadOnlyList<string> Notes()
     {
         var notes = new List<string> { $"model {_clip.Source} ({PrecisionSupport.Name(_clip.Model.Precision)})" };
+        if (_settings.ZeroShotTemplates is null && _settings.Methods.Any(IsZeroShot))
+            notes.Add($"zero-shot CLIP words each benchmark's classes with its own template, as the papers (CoOp's zsclip.py), e.g. EuroSAT \"{PromptTemplates.ForBenchmark("EuroSAT")}\"");
         notes.AddRange(_settings.DescribeOverrides());
         return notes;
     }
@@ -369,13 +376,24 @@ public sealed class BenchmarkRunner
 
     static string Describe(Subset subset) => subset == Subset.All ? "all classes" : $"{subset.ToString().ToLowerInvariant()} classes";
 
-    double Accuracy(PromptLearner learner, ImageDataset test, string subset, CancellationToken cancellation)
+    double Accuracy(PromptLearner learner, string dataset, ImageDataset test, string subset, CancellationToken cancellation)
     {
-        using var prompted = new PromptedClip(_clip.Model, learner, _clip.Tokenizer, test.ClassNames);
+        using var prompted = Prompted(learner, dataset, test.ClassNames);
         var progress = _observer is null ? null : new SyncProgress<EvaluationProgress>(p => _observer.Evaluating(subset, p));
         var result = Evaluator.Evaluate(prompted, test, EvaluationBatch(learner), _settings.LoaderThreads, progress, cancellation);
         return 100 * result.Metrics.Accuracy;
     }
+
+    /// <summary>The classifier of a learner over the classes of <paramref name="dataset"/>: zero-shot CLIP words them with <see cref="ZeroShotTemplates"/>.</summary>
+    PromptedClip Prompted(PromptLearner learner, string dataset, IReadOnlyList<string> classNames) =>
+        new(_clip.Model, learner, _clip.Tokenizer, classNames, learner.Config.Method == PromptMethod.ZeroShot ? ZeroShotTemplates(dataset) : null);
+
+    /// <summary>
+    /// The templates zero-shot CLIP scores <paramref name="dataset"/> with: the settings' when given, else a benchmark's
+    /// own (CoOp's <c>CUSTOM_TEMPLATES</c>, which the papers' zero-shot numbers use), else "a photo of a {}.".
+    /// </summary>
+    IReadOnlyList<string> ZeroShotTemplates(string dataset) =>
+        _settings.ZeroShotTemplates ?? [BenchmarkDatasets.Names.Contains(dataset, StringComparer.Ordinal) ? PromptTemplates.ForBenchmark(dataset) : PromptTemplates.Default];
 
     // An image-conditioned learner (CoCoOp) runs the text encoder once per image, and every image's activations stay
     // alive until its batch ends: batching gains nothing and multiplies the memory, so it is scored one image at a time.

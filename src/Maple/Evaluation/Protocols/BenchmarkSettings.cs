@@ -32,6 +32,13 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     /// <summary>Overrides the number of learned text tokens of every preset that has them (MaPLe's vision tokens follow); null keeps the presets'.</summary>
     public int? NCtx { get; init; }
 
+    /// <summary>
+    /// The templates zero-shot CLIP words every dataset's classes with (several are ensembled); null for each
+    /// benchmark's own template (<see cref="Prompting.PromptTemplates.ForBenchmark"/>, as the papers' zero-shot CLIP)
+    /// and "a photo of a {}." for other data.
+    /// </summary>
+    public IReadOnlyList<string>? ZeroShotTemplates { get; init; }
+
     /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
     public MethodPreset Preset(string method, int shots) => MethodPreset.Get(method, shots).Adapt(NCtx, Depth, Epochs);
 
@@ -45,6 +52,8 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
             notes.Add($"learned text tokens set to {nCtx} (overridden; MaPLe's coupled vision tokens follow)");
         if (Epochs is { } epochs)
             notes.Add($"training epochs set to {epochs} (overridden; not the paper's recipe)");
+        if (ZeroShotTemplates is { } templates)
+            notes.Add($"zero-shot CLIP prompts: {string.Join(", ", templates.Select(t => $"\"{t}\""))} for every dataset (overridden; the papers use each dataset's own template)");
         return notes;
     }
 }

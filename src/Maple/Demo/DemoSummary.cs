@@ -79,12 +79,13 @@ public sealed record DemoSummary(IReadOnlyList<DemoSeedResult> Seeds)
     public string PatternText()
     {
         var broken = SeedsBreakingPattern;
+        var seeds = $"seed{(broken.Count > 1 ? "s" : "")} {string.Join(", ", broken)}";
         var verdict = (PatternHoldsOnMean, broken.Count) switch
         {
             (true, 0) => "holds on the mean and on every seed",
-            (true, _) => $"holds on the mean, not on seed {string.Join(", ", broken)}",
+            (true, _) => $"holds on the mean, not on {seeds}",
             (false, 0) => "holds on every seed but not on the mean",
-            (false, _) => $"does not hold on the mean nor on seed {string.Join(", ", broken)}",
+            (false, _) => $"does not hold on the mean nor on {seeds}",
         };
         return $"The paper's pattern (CoOp's Base above zero-shot CLIP's; MaPLe's HM above zero-shot CLIP's and CoOp's) {verdict}.";
     }

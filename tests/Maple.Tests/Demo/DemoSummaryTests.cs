@@ -53,6 +53,10 @@ public sealed class DemoSummaryTests
         Assert.Equal([3L], Summary.SeedsBreakingPattern);
         Assert.Contains("holds on the mean, not on seed 3", Summary.PatternText());
 
+        var bad = new DemoSummary([Summary.Seeds[2], Seed(4, coopBase: 30, coopNovel: 30, mapleBase: 60, mapleNovel: 55, mapleAuroc: 55)]);
+        Assert.Equal([3L, 4L], bad.SeedsBreakingPattern);
+        Assert.Contains("does not hold on the mean nor on seeds 3, 4", bad.PatternText());
+
         var good = new DemoSummary([Summary.Seeds[0], Summary.Seeds[1]]);
         Assert.Empty(good.SeedsBreakingPattern);
         Assert.Contains("holds on the mean and on every seed", good.PatternText());

@@ -1,47 +1,138 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Maple.Clip.Checkpoints;
 using Maple.Clip.Hub;
 using Maple.Imaging;
+using Maple.Tokenization;
 using Spectre.Console;
 
 namespace Maple.Cli;
 
-/// <summary>Runs the command line and turns the library's errors into one clear line and an exit code.</summary>
-static class CommandRunner
+/// <summary>
+/// Runs the command line and turns every error into one line and an exit code: 1 for the user's errors
+/// (bad options, files, data; the message says what and how to fix it), 70 for Maple's own (a bug: the
+/// trace goes to a crash log whose path is printed), 130 when cancelled. Commands return 2 themselves
+/// when they ran and found problems (<c>data inspect</c>).
+/// </summary>
+static partial class CommandRunner
 {
+    /// <summary>The exit code of an error in Maple itself (sysexits' EX_SOFTWARE).</summary>
+    public const int InternalErrorCode = 70;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     /// <param name="root">The commands.</param>
     /// <param name="args">The command line.</param>
     /// <param name="error">Where errors go (the console's error stream when null).</param>
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter? error = null)
+    /// <param name="crashFolder">Where crash logs go (Maple's cache folder when null).</param>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter? error = null, string? crashFolder = null)
     {
         error ??= Console.Error;
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        {
+            error.WriteLine($"error: {Describe(parse.Errors[0])}");
+            error.WriteLine($"see '{CommandPath(parse.CommandResult)} --help'");
+            return 1;
+        }
+
         // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours.
         var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
         try
         {
-            return await root.Parse(args).InvokeAsync(configuration);
+            return await parse.InvokeAsync(configuration);
         }
-        catch (Exception ex) when (IsUserError(ex))
-        {
-            AnsiConsole.Console.Profile.Out.Writer.Flush();
-            error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (Unwrap(ex) is OperationCanceledException)
         {
             error.WriteLine("cancelled");
             return 130;
         }
+        catch (Exception ex) when (IsUserError(Unwrap(ex)))
+        {
+            AnsiConsole.Console.Profile.Out.Writer.Flush();
+            error.WriteLine($"error: {OneLine(Unwrap(ex).Message)}");
+            return 1;
+        }
         catch (Exception ex)
         {
-            // A bug rather than bad input: the whole trace helps the report.
             AnsiConsole.Console.Profile.Out.Writer.Flush();
-            error.WriteLine($"internal error: {ex}");
-            return 70;
+            var inner = Unwrap(ex);
+            var summary = $"internal error (a bug in Maple, not in your input): {inner.GetType().Name}: {OneLine(inner.Message)}";
+            if (WriteCrashLog(crashFolder ?? MapleInfo.CacheRoot, args, ex) is { } log)
+            {
+                error.WriteLine($"{summary}; the details are in {log}");
+            }
+            else
+            {
+                error.WriteLine(summary);
+                error.WriteLine(ex);
+            }
+            return InternalErrorCode;
         }
     }
 
-    /// <summary>Errors caused by the input (files, options, data), reported without a stack trace.</summary>
-    static bool IsUserError(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-        or ArgumentException or HubException or ImageDecodeException or InvalidOperationException or UnauthorizedAccessException or IOException;
+    /// <summary>
+    /// Errors caused by the input (files, options, data), reported as one line: the library's
+    /// <see cref="UserInputException"/> and the specific file errors. Anything else is Maple's fault.
+    /// </summary>
+    internal static bool IsUserError(Exception ex) => ex is UserInputException
+        or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
+        or ImageDecodeException or UnsafePickleException or HubException or PromptTooLongException;
+
+    /// <summary>The one exception inside task wrappers.</summary>
+    static Exception Unwrap(Exception ex) =>
+        ex is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : ex;
+
+    static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+
+    /// <summary>Writes the trace to a new file in <paramref name="folder"/>; returns its path, or null when it cannot be written.</summary>
+    static string? WriteCrashLog(string folder, string[] args, Exception ex)
+    {
+        try
+        {
+            var now = DateTime.UtcNow;
+            var path = Path.Combine(folder,
+                string.Create(CultureInfo.InvariantCulture, $"crash-{now:yyyyMMdd-HHmmss}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}.log"));
+            AtomicFile.WriteText(path, string.Create(CultureInfo.InvariantCulture,
+                $"maple {MapleInfo.Version}, {now:O}\nmaple {string.Join(" ", args)}\n\n{ex}\n"));
+            return path;
+        }
+        catch (Exception writeError) when (writeError is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A parse error in words a user reads, without .NET type names.</summary>
+    static string Describe(ParseError parseError)
+    {
+        var message = parseError.Message;
+        if (CannotParse().Match(message) is { Success: true } m)
+            return $"{m.Groups["option"].Value}: '{m.Groups["value"].Value}' is not {Expected(m.Groups["type"].Value)}";
+        return TypeName().Replace(message, t => Expected(t.Value));
+    }
+
+    static string Expected(string typeName) => typeName switch
+    {
+        _ when typeName.Contains("Int32", StringComparison.Ordinal) || typeName.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+        _ when typeName.Contains("Double", StringComparison.Ordinal) || typeName.Contains("Single", StringComparison.Ordinal) => "a number",
+        _ when typeName.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+        _ => "a valid value",
+    };
+
+    /// <summary>"maple train" for the command that was being parsed.</summary>
+    static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is CommandResult command; r = command.Parent)
+            names.Insert(0, command.Parent is null ? "maple" : command.Command.Name);
+        return string.Join(" ", names);
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$")]
+    private static partial Regex CannotParse();
+
+    [GeneratedRegex(@"System\.[A-Za-z0-9_.`\[\], ]+")]
+    private static partial Regex TypeName();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Maple.Imaging;
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Clip.Weights;
@@ -14,6 +15,12 @@ static class CommonOptions
     {
         Description = "CLIP model: a Hugging Face id (openai/clip-vit-base-patch16), a Hugging Face folder, or an OpenAI .pt/.safetensors file",
         Required = true,
+    };
+
+    public static Option<string?> Config() => new("--config")
+    {
+        Description = "the model's config file (open_clip_config.json, an open_clip model config or a Hugging Face config.json), "
+            + "for weights without one beside them",
     };
 
     public static Option<string> Precision() => new("--precision")
@@ -33,6 +40,20 @@ static class CommonOptions
         Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
     };
 
+    public static Option<long> MaxImagePixels() => new("--max-image-pixels")
+    {
+        Description = "refuse images whose header declares more pixels than this, before decoding (Pillow's limit by default; raise it only for images you trust)",
+        DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
+    };
+
+    /// <summary>Applies --max-image-pixels.</summary>
+    public static void ApplyImageLimit(long maxPixels)
+    {
+        if (maxPixels < 1)
+            throw new ArgumentException($"--max-image-pixels must be at least 1, not {maxPixels}");
+        ImageDecoder.MaxPixels = maxPixels;
+    }
+
     /// <summary>Applies --threads.</summary>
     public static void ApplyThreads(int threads)
     {
@@ -41,15 +62,77 @@ static class CommonOptions
             torch.set_num_threads(threads);
     }
 
+    /// <summary>The range of every whole-number flag that has one, whichever command it belongs to.</summary>
+    static readonly Dictionary<string, (int Min, int Max)> Ranges = new()
+    {
+        ["--batch-size"] = (1, int.MaxValue),
+        ["--eval-batch-size"] = (1, int.MaxValue),
+        ["--loader-threads"] = (1, 1024),
+        ["--threads"] = (0, 1024),
+        ["--top"] = (1, int.MaxValue),
+        ["--shots"] = (1, int.MaxValue),
+        ["--epochs"] = (1, int.MaxValue),
+        ["--size-sample"] = (0, int.MaxValue),
+        ["--max-listed"] = (0, int.MaxValue),
+    };
+
+    /// <summary>
+    /// Adds the range checks of <see cref="Ranges"/> to every command under <paramref name="root"/>: a value out
+    /// of range is a parse error naming the flag, before anything runs.
+    /// </summary>
+    public static void AddRangeChecks(Command root)
+    {
+        foreach (var option in root.Options)
+        {
+            if (!Ranges.TryGetValue(option.Name, out var range))
+                continue;
+            option.Validators.Add(result =>
+            {
+                var values = result.Tokens.Select(t => int.TryParse(t.Value, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : (int?)null);
+                foreach (var value in values.OfType<int>().Where(v => v < range.Min || v > range.Max))
+                    result.AddError(range.Max == int.MaxValue
+                        ? $"{option.Name} must be at least {range.Min} (got {value})"
+                        : $"{option.Name} must be from {range.Min} to {range.Max} (got {value})");
+            });
+        }
+        foreach (var command in root.Subcommands)
+            AddRangeChecks(command);
+    }
+
+    /// <summary>The flags of <see cref="Evaluation.Ood.OodScoreOptions"/>' settings.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OodScoreFlags = new Dictionary<string, string>
+    {
+        [nameof(Evaluation.Ood.OodScoreOptions.Temperature)] = "--temperature",
+        [nameof(Evaluation.Ood.OodScoreOptions.Lambda)] = "--lambda",
+    };
+
+    /// <summary>Runs an options record's validation; a setting it refuses is named by its flag in <paramref name="flags"/>.</summary>
+    public static void ValidateWithFlags(Action validate, IReadOnlyDictionary<string, string> flags)
+    {
+        try
+        {
+            validate();
+        }
+        catch (InvalidSettingException ex) when (flags.TryGetValue(ex.Setting, out var flag))
+        {
+            throw new UserInputException(ex.MessageFor(flag), ex);
+        }
+    }
+
     /// <summary>Loads the model named by the options, with a download bar when it comes from the hub.</summary>
-    public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation)
+    public static async Task<PretrainedClip> LoadModelAsync(string model, string precision, string? tokenizer, CancellationToken cancellation, string? config = null)
     {
         var progress = new DownloadBar();
         try
         {
-            var clip = await PretrainedClip.LoadAsync(model, PrecisionSupport.Parse(precision), tokenizer, progress, cancellation: cancellation);
+            var clip = await PretrainedClip.LoadAsync(model, PrecisionSupport.Parse(precision), tokenizer, progress, config: config, cancellation: cancellation);
             AnsiConsole.MarkupLine($"[grey]model {Markup.Escape(model)}: {DescribeModel(clip.Model)}[/]");
+            AnsiConsole.MarkupLine($"precision: {Markup.Escape(clip.Model.PrecisionChoice.ToString())}");
             return clip;
+        }
+        catch (ArchitectureUnknownException ex)
+        {
+            throw WithConfigHint(ex);
         }
         finally
         {
@@ -57,8 +140,10 @@ static class CommonOptions
         }
     }
 
+    static UserInputException WithConfigHint(ArchitectureUnknownException ex) => new($"{ex.Message} (--config FILE)", ex);
+
     /// <summary>The architecture of the model named by --model, without loading its weights into a model.</summary>
-    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation)
+    public static async Task<ClipConfig> ReadModelConfigAsync(string model, CancellationToken cancellation, string? config = null)
     {
         var path = model;
         if (!File.Exists(model))
@@ -73,12 +158,20 @@ static class CommonOptions
                 progress.Finish();
             }
         }
-        return ClipWeightLoader.ReadConfig(path);
+        try
+        {
+            return ClipWeightLoader.ReadConfig(path, config);
+        }
+        catch (ArchitectureUnknownException ex)
+        {
+            throw WithConfigHint(ex);
+        }
     }
 
+    // The heads and activation too: they come from a config, not the weights, so the user sees what was read.
     static string DescribeModel(ClipModel m) =>
-        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
-        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L, embed {m.Config.EmbedDim}, {PrecisionSupport.Name(m.Precision)}";
+        $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/{m.Config.Vision.Heads} heads/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
+        $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L/{m.Config.Text.Heads} heads, {m.Config.Vision.Activation}, embed {m.Config.EmbedDim}";
 
     /// <summary>Prints download progress on one line per file.</summary>
     sealed class DownloadBar : IProgress<DownloadProgress>

@@ -43,9 +43,9 @@ static class PromptOptions
             {
                 PromptTemplates.Validate(single);
             }
-            catch (ArgumentException e)
+            catch (UserInputException e)
             {
-                throw new ArgumentException($"--template: {e.Message}", e);
+                throw new UserInputException($"--template: {e.Message}", e);
             }
             result.Add(single);
         }

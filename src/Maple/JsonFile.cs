@@ -6,9 +6,12 @@ namespace Maple;
 public static class JsonFile
 {
     /// <summary>Parses <paramref name="path"/>; <paramref name="remedy"/>, when given, is appended to the error.</summary>
-    /// <exception cref="InvalidDataException">The file is not valid JSON.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UserInputException">The path names a FIFO, device or folder.</exception>
+    /// <exception cref="InvalidDataException">The file is not valid JSON (or nested deeper than 64 levels).</exception>
     public static JsonDocument Parse(string path, string? remedy = null)
     {
+        InputFile.EnsureRegular(path, "JSON file");
         try
         {
             return JsonDocument.Parse(File.ReadAllText(path));

@@ -22,8 +22,18 @@ public static class PrecisionSupport
     public static bool HasNativeBf16 => NativeBf16.Value;
 
     /// <summary>Turns <see cref="Precision.Auto"/> into the concrete precision for this machine.</summary>
-    public static Precision Resolve(Precision precision) =>
-        precision == Precision.Auto ? (HasNativeBf16 ? Precision.Bf16 : Precision.Fp32) : precision;
+    public static Precision Resolve(Precision precision) => Choose(precision).Resolved;
+
+    /// <summary>
+    /// The one place a precision is decided: the concrete precision <paramref name="requested"/> gives on this
+    /// machine, and why, so that what <see cref="Precision.Auto"/> chose can be shown and recorded.
+    /// </summary>
+    public static PrecisionChoice Choose(Precision requested) => requested switch
+    {
+        Precision.Auto when HasNativeBf16 => new(requested, Precision.Bf16, "auto: this CPU has native bf16"),
+        Precision.Auto => new(requested, Precision.Fp32, "auto: this CPU has no native bf16"),
+        _ => new(requested, requested, "as requested"),
+    };
 
     /// <summary>Parses <c>fp32</c>, <c>bf16</c> or <c>auto</c>.</summary>
     public static Precision Parse(string text) => text.Trim().ToLowerInvariant() switch
@@ -31,7 +41,7 @@ public static class PrecisionSupport
         "auto" => Precision.Auto,
         "fp32" or "float32" => Precision.Fp32,
         "bf16" or "bfloat16" => Precision.Bf16,
-        _ => throw new ArgumentException($"unknown precision '{text}': expected fp32, bf16 or auto"),
+        _ => throw new UserInputException($"unknown precision '{text}': expected fp32, bf16 or auto"),
     };
 
     /// <summary>The lower-case name used on the command line and in metadata.</summary>
@@ -47,4 +57,14 @@ public static class PrecisionSupport
         var names = flags.Split([' ', '\t', ':'], StringSplitOptions.RemoveEmptyEntries);
         return names.Contains("avx512_bf16") || names.Contains("amx_bf16");
     }
+}
+
+/// <summary>The precision a model computes in, the one that was asked for, and why they may differ.</summary>
+/// <param name="Requested">What was asked for, possibly <see cref="Precision.Auto"/>.</param>
+/// <param name="Resolved">What is used: <see cref="Precision.Fp32"/> or <see cref="Precision.Bf16"/>.</param>
+/// <param name="Reason">Why, in a few words (<c>auto: this CPU has native bf16</c>).</param>
+public sealed record PrecisionChoice(Precision Requested, Precision Resolved, string Reason)
+{
+    /// <summary>The resolved name and the reason, e.g. <c>bf16 (auto: this CPU has native bf16)</c>.</summary>
+    public override string ToString() => $"{PrecisionSupport.Name(Resolved)} ({Reason})";
 }

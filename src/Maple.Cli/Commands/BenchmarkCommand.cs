@@ -65,7 +65,7 @@ static class BenchmarkCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var scoreOptions = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            scoreOptions.Validate();
+            CommonOptions.ValidateWithFlags(scoreOptions.Validate, CommonOptions.OodScoreFlags);
             var (settings, shots) = options.Settings(parse, []);
             var spec = new OodBenchmarkSpec(parse.GetValue(id)!, parse.GetValue(ood)!, scoreOptions, shots);
             return await RunAsync(options, parse, settings, runner => runner.Ood(spec, cancellation).ToMarkdown(), cancellation);
@@ -76,7 +76,12 @@ static class BenchmarkCommand
     static async Task<int> RunAsync(SharedOptions options, ParseResult parse, BenchmarkSettings settings, Func<BenchmarkRunner, string> run, CancellationToken cancellation)
     {
         CommonOptions.ApplyThreads(parse.GetValue(options.Threads));
-        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation);
+        CommonOptions.ApplyImageLimit(parse.GetValue(options.MaxImagePixels));
+        // One benchmark per folder: two would train the same cells at once (each cell's training also locks its own folder).
+        using var folderLock = RunLock.Acquire(settings.Output);
+        if (folderLock.TakenOver is { } stale)
+            AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
+        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
         var markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -108,6 +113,8 @@ static class BenchmarkCommand
         }
 
         public Option<string> Model { get; } = CommonOptions.Model();
+
+        public Option<string?> Config { get; } = CommonOptions.Config();
 
         public Option<string?> DataRoot { get; }
 
@@ -144,12 +151,13 @@ static class BenchmarkCommand
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
         public Option<int> Threads { get; } = CommonOptions.Threads();
+        public Option<long> MaxImagePixels { get; } = CommonOptions.MaxImagePixels();
 
         public Option<string?> Tokenizer { get; } = CommonOptions.Tokenizer();
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, Tokenizer })
+            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
                 command.Options.Add(option);
         }
 
@@ -157,9 +165,9 @@ static class BenchmarkCommand
         {
             var shots = parse.GetValue(Shots)!;
             if (shots.Length == 0 || shots.Any(k => k < 1))
-                throw new ArgumentException("--shots must be at least 1");
+                throw new UserInputException("--shots must be at least 1");
             if (!_severalShots && shots.Length > 1)
-                throw new ArgumentException($"--shots takes one value here (got {string.Join(" ", shots)}); several are for few-shot and ood");
+                throw new UserInputException($"--shots takes one value here (got {string.Join(" ", shots)}); several are for few-shot and ood");
             var settings = new BenchmarkSettings(parse.GetValue(DataRoot) ?? "", datasets, parse.GetValue(Methods)!, parse.GetValue(Seeds)!, parse.GetValue(Output)!)
             {
                 Shots = shots[0],
@@ -171,7 +179,7 @@ static class BenchmarkCommand
                 ZeroShotTemplates = PromptOptions.ResolveTemplates(parse, Template, Templates),
             };
             if (settings.Epochs is < 1 || settings.Depth is < 1 || settings.NCtx is < 1)
-                throw new ArgumentException("--epochs, --depth and --n-ctx must be at least 1");
+                throw new UserInputException("--epochs, --depth and --n-ctx must be at least 1");
             return (settings, shots);
         }
     }

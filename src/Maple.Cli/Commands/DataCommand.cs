@@ -30,15 +30,17 @@ static class DataCommand
         verify.AcceptOnlyFromAmong("header", "decode", "none");
         var sizeSample = new Option<int>("--size-sample") { Description = "images whose header gives the size summary", DefaultValueFactory = _ => 200 };
         var threads = new Option<int>("--threads") { Description = "files checked at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var maxListed = new Option<int>("--max-listed") { Description = "classes and problems of each kind listed (0 = all)", DefaultValueFactory = _ => 20 };
 
         var command = new Command("inspect", $"Print a dataset's classes, counts per split, image sizes and problems (exit code {ProblemsFound} when it finds problems).")
         {
-            data, dataRoot, dataset, split, imageRoot, classes, verify, sizeSample, threads, maxListed,
+            data, dataRoot, dataset, split, imageRoot, classes, verify, sizeSample, threads, maxImagePixels, maxListed,
         };
         command.SetAction((parse, cancellation) =>
         {
             var ui = console ?? AnsiConsole.Console;
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var (dataPath, root, name) = (parse.GetValue(data), parse.GetValue(dataRoot), parse.GetValue(dataset));
             var splits = parse.GetValue(split) is { } one ? [one] : DatasetSource.SplitNames(dataPath, root, name);
             var options = new InspectOptions

@@ -13,6 +13,7 @@ static class EmbedCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var images = new Option<string[]>("--images", "-i")
         {
             Description = "image files and folders (a folder: every image inside, sorted)",
@@ -26,24 +27,26 @@ static class EmbedCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("embed", "Write CLIP image and/or text features to a safetensors file.")
         {
-            model, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, tokenizer,
+            model, config, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var paths = ImageFiles.Expand(parse.GetValue(images) ?? []);
             var textList = ResolveTexts(parse.GetValue(texts), parse.GetValue(textsFile));
             if (paths.Count == 0 && textList.Count == 0)
-                throw new ArgumentException("nothing to embed: pass --images, --texts or --texts-file");
+                throw new UserInputException("nothing to embed: pass --images, --texts or --texts-file");
             var outputPath = parse.GetValue(output)!;
             var normalized = parse.GetValue(normalize);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             var extractor = new FeatureExtractor(clip);
             using var imageFeatures = paths.Count == 0 ? null
                 : paths.Count > batchSize
@@ -75,7 +78,7 @@ static class EmbedCommand
         foreach (var text in texts ?? [])
         {
             if (string.IsNullOrWhiteSpace(text))
-                throw new ArgumentException("--texts: a text is blank");
+                throw new UserInputException("--texts: a text is blank");
             result.Add(text);
         }
         if (textsFile is not null)

@@ -13,6 +13,7 @@ static class EvalCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var data = new DataOptions(defaultSplit: "test");
@@ -22,26 +23,28 @@ static class EvalCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
         var template = PromptOptions.Template($"a benchmark's own template with --dataset (as the papers' zero-shot CLIP), else \"{PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, tokenizer,
+            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var promptsPath = parse.GetValue(prompts);
             var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
             if (zeroShotTemplates is not null && promptsPath is not null)
-                throw new ArgumentException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+                throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
             if (promptsPath is null && zeroShotTemplates is null && data.Benchmark(parse) is { } benchmark)
                 zeroShotTemplates = [PromptTemplates.ForBenchmark(benchmark)];
             var dataset = data.Open(parse);
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames, zeroShotTemplates);
 
@@ -54,6 +57,7 @@ static class EvalCommand
                 ["model"] = clip.Source,
                 ["prompts"] = promptsPath ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
+                ["precision"] = clip.Model.PrecisionChoice.ToString(),
                 ["data"] = dataset.Source,
                 ["prompt_example"] = prompted.PromptTexts[0],
                 ["templates"] = string.Join(" | ", prompted.Templates),

@@ -23,9 +23,11 @@ static class ImportCommand
             Description = "check the prompt widths against this CLIP (id, folder or file) and tie the file to it",
         };
 
+        var config = CommonOptions.Config();
+
         var command = new Command("import", "Convert a checkpoint saved by the MaPLe authors' code (MaPLe, CoOp, CoCoOp, IVLP, ...) into a prompts file.")
         {
-            checkpoint, output, ctxInit, classes, model,
+            checkpoint, output, ctxInit, classes, model, config,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -35,7 +37,7 @@ static class ImportCommand
                 ClassNames = parse.GetValue(classes) is { } classesPath ? DatasetSource.ReadClassNames(classesPath) : null,
             };
             if (parse.GetValue(model) is { } backbone)
-                options = options with { Backbone = await CommonOptions.ReadModelConfigAsync(backbone, cancellation), BackboneId = backbone };
+                options = options with { Backbone = await CommonOptions.ReadModelConfigAsync(backbone, cancellation, parse.GetValue(config)), BackboneId = backbone };
 
             var outputPath = parse.GetValue(output)!;
             using var imported = AuthorCheckpointImporter.Import(parse.GetValue(checkpoint)!, outputPath, options);

@@ -12,6 +12,7 @@ static class OodCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var id = new Option<string>("--id") { Description = "in-distribution images: an image folder or a CoOp/Dassl split JSON", Required = true };
@@ -39,23 +40,25 @@ static class OodCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("ood", "Score OOD detection (AUROC, AUPR, FPR95) of learned prompts or zero-shot CLIP against an ID class set.")
         {
-            model, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, tokenizer,
+            model, config, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var options = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            options.Validate();
+            CommonOptions.ValidateWithFlags(options.Validate, CommonOptions.OodScoreFlags);
             var idData = OodData.Open(parse.GetValue(id)!, parse.GetValue(split)!, parse.GetValue(idClasses));
             var oodSets = OodData.OpenAll(parse.GetValue(ood)!, parse.GetValue(split)!);
             if (oodSets.Count == 0)
-                throw new ArgumentException("--ood needs at least one dataset");
+                throw new UserInputException("--ood needs at least one dataset");
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, idData.ClassNames);
 
@@ -69,6 +72,7 @@ static class OodCommand
                 ["model"] = clip.Source,
                 ["prompts"] = parse.GetValue(prompts) ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
+                ["precision"] = clip.Model.PrecisionChoice.ToString(),
                 ["prompt_example"] = prompted.PromptTexts[0],
             };
             var written = OodReport.Write(parse.GetValue(output)!, result, context);

@@ -14,6 +14,7 @@ static class PredictCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var classes = new Option<string?>("--classes") { Description = "class names, one per line (default: the classes the prompts were trained on)" };
@@ -22,16 +23,18 @@ static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "image files", Arity = ArgumentArity.OneOrMore };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("predict", "Classify single images with learned prompts (or zero-shot CLIP).")
         {
-            model, prompts, ctxInit, classes, classNames, top, images, precision, threads, tokenizer,
+            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), parse.GetValue(prompts), parse.GetValue(ctxInit)!);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);
@@ -73,6 +76,6 @@ static class PredictCommand
             if (checkpoint.ClassNames is { Count: > 0 } recorded)
                 return recorded;
         }
-        throw new ArgumentException("no classes: pass --classes FILE or --class NAME (the prompts file records none)");
+        throw new UserInputException("no classes: pass --classes FILE or --class NAME (the prompts file records none)");
     }
 }

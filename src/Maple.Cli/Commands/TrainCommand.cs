@@ -15,6 +15,7 @@ static class TrainCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
@@ -42,23 +43,25 @@ static class TrainCommand
         var strict = new Option<bool>("--strict") { Description = "fail on an unreadable image instead of skipping it (skips are named in train.log)" };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
-            model, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, tokenizer,
+            model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var preset = MethodPreset.Get(parse.GetValue(method)!);
-            var prompts = Customize(preset.Prompts, parse.GetValue(nCtx), parse.GetValue(nCtxVision), parse.GetValue(depth), parse.GetValue(ctxInit));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
+            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
+                parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
+            var prompts = preset.Prompts;
             var defaults = preset.Options;
             var options = defaults with
             {
-                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
                 BatchSize = parse.GetValue(batch) ?? defaults.BatchSize,
                 LearningRate = parse.GetValue(lr) ?? defaults.LearningRate,
                 Momentum = parse.GetValue(momentum) ?? defaults.Momentum,
@@ -74,29 +77,35 @@ static class TrainCommand
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
-            options.Validate();
+            CommonOptions.ValidateWithFlags(options.Validate, Flags);
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);
             if (parse.GetValue(init) is { } initPath)
-            {
-                using var file = SafetensorsFile.Open(initPath);
-                var values = file.ReadAll();
-                learner.LoadStateDict(values, initPath);
-                foreach (var value in values.Values)
-                    value.Dispose();
-            }
+                PromptCheckpoint.LoadInto(learner, initPath);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
             var trainer = new Trainer(prompted, dataset, options, parse.GetValue(output)!, clip.Source);
 
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"{PromptMethods.Name(learner.Config.Method)}: {dataset.Items.Count} images, {dataset.ClassNames.Count} classes, " +
                 $"{options.Epochs} epochs of {trainer.StepsPerEpoch} steps, batch {options.BatchSize}, lr {options.LearningRate}; prompt \"{prompted.PromptTexts[0]}\""));
-            var finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
-                trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+            string finalPath;
+            try
+            {
+                finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
+                    trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+            }
+            catch (TrainingDivergedException ex)
+            {
+                throw ex.WithFix("try a lower --lr");
+            }
+            catch (RunExistsException ex)
+            {
+                throw ex.WithFix("pass --resume to continue it, or choose another --output");
+            }
             if (trainer.SkippedImages > 0)
                 AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log)[/]");
             AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
@@ -105,25 +114,26 @@ static class TrainCommand
         return command;
     }
 
-    static PromptConfig Customize(PromptConfig preset, int? nCtx, int? nCtxVision, int? depth, string? ctxInit)
-    {
-        var config = preset;
-        if (nCtx is { } n)
-            config = config.Method == PromptMethod.Maple ? config with { TextTokens = n, VisionTokens = n } : config with { TextTokens = config.TextTokens > 0 ? n : 0 };
-        if (nCtxVision is { } v)
-            config = config with { VisionTokens = v };
-        if (depth is { } d)
-            config = config with { TextDepth = config.TextTokens > 0 ? d : 0, VisionDepth = config.VisionTokens > 0 ? d : 0 };
-        if (ctxInit is not null)
-            config = config with { CtxInit = ctxInit };
-        return config;
-    }
-
     static ScheduleKind ParseSchedule(string text) => text.ToLowerInvariant() switch
     {
         "cosine" => ScheduleKind.Cosine,
         "constant" => ScheduleKind.Constant,
-        _ => throw new ArgumentException($"--schedule must be cosine or constant, not '{text}'"),
+        _ => throw new UserInputException($"--schedule must be cosine or constant, not '{text}'"),
+    };
+
+    /// <summary>The command-line flag of each <see cref="TrainingOptions"/> setting.</summary>
+    static readonly Dictionary<string, string> Flags = new()
+    {
+        [nameof(TrainingOptions.Epochs)] = "--epochs",
+        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainingOptions.LearningRate)] = "--lr",
+        [nameof(TrainingOptions.Momentum)] = "--momentum",
+        [nameof(TrainingOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainingOptions.WarmupEpochs)] = "--warmup-epochs",
+        [nameof(TrainingOptions.WarmupLearningRate)] = "--warmup-lr",
+        [nameof(TrainingOptions.LoaderThreads)] = "--loader-threads",
+        [nameof(TrainingOptions.LoCoOpLambda)] = "--locoop-lambda",
+        [nameof(TrainingOptions.LoCoOpTopK)] = "--locoop-top-k",
     };
 
     /// <summary>Shows each step's figures on the bar (synchronously: the bar lives on this thread).</summary>

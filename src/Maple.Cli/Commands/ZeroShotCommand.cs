@@ -13,6 +13,7 @@ static class ZeroShotCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
+        var config = CommonOptions.Config();
         var classes = new Option<string?>("--classes") { Description = "class names, one per line" };
         var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
         var images = new Option<string[]>("--images", "-i")
@@ -29,28 +30,30 @@ static class ZeroShotCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("zeroshot", "Classify images zero-shot with CLIP and prompt templates (no learned prompts).")
         {
-            model, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, tokenizer,
+            model, config, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             // Everything that can be checked without the model is checked first: loading it can take a while.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
+            CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
             var templateList = PromptOptions.ResolveTemplates(parse, template, templates) ?? [PromptTemplates.Default];
             var k = parse.GetValue(top);
             if (k < 1)
-                throw new ArgumentException($"--top must be at least 1, not {k}");
+                throw new UserInputException($"--top must be at least 1, not {k}");
             var outputPath = parse.GetValue(output);
             if (outputPath is not null && !ZeroShotReport.IsSupportedOutput(outputPath))
-                throw new ArgumentException($"{outputPath}: --output must end in .json or .csv");
+                throw new UserInputException($"{outputPath}: --output must end in .json or .csv");
             var paths = ImageFiles.Expand(parse.GetValue(images)!);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation);
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             var prompts = names.Count * templateList.Count;
             using var classifier = prompts > PromptedClip.DefaultTextBatchSize
                 ? ProgressDisplay.Run($"encoding {prompts} prompts", prompts, update =>
@@ -67,7 +70,7 @@ static class ZeroShotCommand
             AnsiConsole.Write(Table(predictions));
             if (outputPath is not null)
             {
-                new ZeroShotReport(clip.Source, names, templateList, predictions).Write(outputPath);
+                new ZeroShotReport(clip.Source, names, templateList, predictions) { Precision = clip.Model.PrecisionChoice }.Write(outputPath);
                 AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
             }
             return 0;
@@ -79,16 +82,16 @@ static class ZeroShotCommand
     public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames)
     {
         if (classesFile is not null && classNames is { Length: > 0 })
-            throw new ArgumentException("pass either --classes FILE or --class NAME, not both");
+            throw new UserInputException("pass either --classes FILE or --class NAME, not both");
         if (classesFile is not null)
             return DatasetSource.ReadClassNames(classesFile);
         if (classNames is { Length: > 0 })
         {
             if (classNames.Any(string.IsNullOrWhiteSpace))
-                throw new ArgumentException("--class: a class name is blank");
+                throw new UserInputException("--class: a class name is blank");
             return classNames;
         }
-        throw new ArgumentException("no classes: pass --classes FILE (one name per line) or --class NAME");
+        throw new UserInputException("no classes: pass --classes FILE (one name per line) or --class NAME");
     }
 
     static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)

@@ -49,7 +49,27 @@ public sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, in
 
     /// <summary>Reads a Hugging Face <c>config.json</c> of a <c>CLIPModel</c>.</summary>
     /// <exception cref="InvalidDataException">The file is not a CLIP config or misses a field.</exception>
-    public static ClipConfig FromHuggingFaceFile(string path)
+    public static ClipConfig FromHuggingFaceFile(string path) => FromHuggingFace(ReadJsonObject(path), path);
+
+    /// <summary>
+    /// Reads a config file of either kind, told apart by its content: a Hugging Face <c>config.json</c>
+    /// (<c>text_config</c>, <c>vision_config</c>) or an open_clip model config (<c>open_clip_config.json</c>
+    /// with its <c>model_cfg</c>, or a bare one as in open_clip's <c>model_configs/</c>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is neither kind, or describes a model Maple cannot build.</exception>
+    public static ClipConfig FromFile(string path)
+    {
+        var json = ReadJsonObject(path);
+        if (OpenClipConfig.IsOpenClip(json))
+            return OpenClipConfig.Parse(json, path);
+        if (json.ContainsKey("text_config") || json.ContainsKey("vision_config"))
+            return FromHuggingFace(json, path);
+        throw new InvalidDataException(
+            $"{path}: not a CLIP config: expected a Hugging Face config.json (text_config, vision_config) or an open_clip config (model_cfg, or vision_cfg and text_cfg)");
+    }
+
+    /// <summary>The JSON object in <paramref name="path"/>; every failure names the file.</summary>
+    internal static JsonObject ReadJsonObject(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: config file not found", path);
@@ -62,9 +82,7 @@ public sealed record ClipConfig(ClipTextConfig Text, ClipVisionConfig Vision, in
         {
             throw new InvalidDataException($"{path}: not valid JSON: {ex.Message}", ex);
         }
-        if (root is not JsonObject json)
-            throw new InvalidDataException($"{path}: not a JSON object");
-        return FromHuggingFace(json, path);
+        return root as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
     }
 
     /// <summary>Reads a Hugging Face CLIP config object; <paramref name="source"/> names it in errors.</summary>

@@ -22,7 +22,8 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     public ClipModel(ClipConfig config, Precision precision = Precision.Fp32) : base(nameof(ClipModel))
     {
         Config = config;
-        Precision = PrecisionSupport.Resolve(precision);
+        PrecisionChoice = PrecisionSupport.Choose(precision);
+        Precision = PrecisionChoice.Resolved;
         var dtype = Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         Visual = new VisionTransformer(config.Vision, config.EmbedDim, dtype);
         Text = new TextTransformer(config.Text, config.EmbedDim, dtype);
@@ -53,9 +54,15 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     /// <summary>The precision of the matrix work: <see cref="Maple.Precision.Fp32"/> or <see cref="Maple.Precision.Bf16"/>.</summary>
     public Precision Precision { get; }
 
-    /// <summary>Loads a model from a Hugging Face folder or an OpenAI-layout checkpoint file.</summary>
-    public static ClipModel Load(string path, Precision precision = Precision.Auto) =>
-        ClipWeightLoader.Load(path, precision);
+    /// <summary>How <see cref="Precision"/> was chosen: what was asked for and why it resolved as it did.</summary>
+    public PrecisionChoice PrecisionChoice { get; }
+
+    /// <summary>
+    /// Loads a model from a Hugging Face folder, open_clip weights or an OpenAI archive;
+    /// <paramref name="config"/> is an explicit config file (see <see cref="ClipWeightLoader.Load"/>).
+    /// </summary>
+    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null) =>
+        ClipWeightLoader.Load(path, precision, config);
 
     /// <summary>Image features [batch, embed], fp32, not normalised.</summary>
     public Tensor EncodeImage(Tensor pixels, LayerPrompts? prompts = null) => Visual.Forward(pixels, prompts);

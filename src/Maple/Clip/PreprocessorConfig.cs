@@ -17,13 +17,7 @@ public static class PreprocessorConfig
         {
             var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
                 ?? throw new InvalidDataException($"{path}: not a JSON object");
-            var mean = Triple(json, "image_mean", path);
-            var std = Triple(json, "image_std", path);
-            if (mean is null || std is null)
-                return null;
-            if (std.Any(s => s <= 0))
-                throw new InvalidDataException($"{path}: image_std must be positive");
-            return new ImageNormalization(mean, std);
+            return Normalization(json, "image_mean", "image_std", path);
         }
         catch (JsonException ex)
         {
@@ -55,12 +49,25 @@ public static class PreprocessorConfig
         AtomicFile.WriteText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>The mean and std under <paramref name="meanKey"/> and <paramref name="stdKey"/>, or null when either is absent.</summary>
+    /// <exception cref="InvalidDataException">A value is not three numbers, or a std is not positive.</exception>
+    internal static ImageNormalization? Normalization(JsonObject json, string meanKey, string stdKey, string path)
+    {
+        var mean = Triple(json, meanKey, path);
+        var std = Triple(json, stdKey, path);
+        if (mean is null || std is null)
+            return null;
+        if (std.Any(s => s <= 0))
+            throw new InvalidDataException($"{path}: {stdKey} must be positive");
+        return new ImageNormalization(mean, std);
+    }
+
     static float[]? Triple(JsonObject json, string key, string path)
     {
         if (json[key] is not JsonArray array)
             return null;
-        if (array.Count != 3)
-            throw new InvalidDataException($"{path}: '{key}' must have 3 values, one per RGB channel");
-        return array.Select(v => v!.GetValue<float>()).ToArray();
+        if (array.Count != 3 || array.Any(v => v is not JsonValue value || !value.TryGetValue<double>(out _)))
+            throw new InvalidDataException($"{path}: '{key}' must have 3 numbers, one per RGB channel");
+        return array.Select(v => (float)v!.GetValue<double>()).ToArray();
     }
 }

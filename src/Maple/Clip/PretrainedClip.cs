@@ -25,22 +25,24 @@ public sealed class PretrainedClip : IDisposable
     /// <summary>
     /// Loads a model id (<c>openai/clip-vit-base-patch16</c>: the local Hugging Face cache first, else a
     /// download), a Hugging Face folder, or an OpenAI-layout checkpoint file. OpenAI checkpoints carry no
-    /// tokenizer: it is taken from <paramref name="tokenizerFolder"/> or the file's folder.
+    /// tokenizer: it is taken from <paramref name="tokenizerFolder"/> or the file's folder. The architecture is
+    /// read from <paramref name="config"/> when given, else from the config beside the weights (see
+    /// <see cref="Weights.ClipWeightLoader.Load"/>).
     /// </summary>
     public static async Task<PretrainedClip> LoadAsync(string model, Precision precision = Precision.Auto, string? tokenizerFolder = null,
-        IProgress<DownloadProgress>? progress = null, HubOptions? hub = null, CancellationToken cancellation = default)
+        IProgress<DownloadProgress>? progress = null, HubOptions? hub = null, string? config = null, CancellationToken cancellation = default)
     {
         string folder;
         ClipModel clip;
         if (File.Exists(model))
         {
             folder = Path.GetDirectoryName(Path.GetFullPath(model))!;
-            clip = ClipModel.Load(model, precision);
+            clip = ClipModel.Load(model, precision, config);
         }
         else
         {
             folder = await new ModelResolver(hub ?? HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
-            clip = ClipModel.Load(folder, precision);
+            clip = ClipModel.Load(folder, precision, config);
         }
 
         try

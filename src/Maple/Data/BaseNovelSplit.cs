@@ -19,7 +19,7 @@ public static class BaseNovelSplit
         "all" => Subset.All,
         "base" => Subset.Base,
         "novel" or "new" => Subset.Novel,
-        _ => throw new ArgumentException($"subset must be all, base or novel, not '{text}'"),
+        _ => throw new UserInputException($"subset must be all, base or novel, not '{text}'"),
     };
 
     /// <summary>The original labels that <paramref name="subset"/> keeps out of <paramref name="classCount"/>, in order.</summary>

@@ -87,14 +87,14 @@ public static class BenchmarkDatasets
     {
         var layout = Layout(name);
         if (!layout.Info.Splits.Contains(split))
-            throw new ArgumentException(layout.Info.TestOnly
+            throw new UserInputException(layout.Info.TestOnly
                 ? $"{layout.Info.Name} is for testing only: its one split is 'test', not '{split}'"
                 : $"{layout.Info.Name} has no split '{split}' (splits: {string.Join(", ", layout.Info.Splits)})");
         var full = Path.GetFullPath(root);
         return layout.Load(full, FindFolder(full, name), split);
     }
 
-    static BenchmarkLayout Layout(string name) => TryLayout(name) ?? throw new ArgumentException(
+    static BenchmarkLayout Layout(string name) => TryLayout(name) ?? throw new UserInputException(
         $"unknown dataset '{name}' (known: {string.Join(", ", Layouts.Select(l => l.Info.Name))})");
 
     static BenchmarkLayout? TryLayout(string name)

@@ -101,8 +101,11 @@ public static class DatasetInspector
         {
             var path = images[i].Path;
             var split = splitOf[path];
-            if (!File.Exists(path))
+            var kind = InputFile.NotRegular(path);
+            if (kind == InputFile.Missing)
                 found[i] = new DatasetProblem(ProblemKind.MissingFile, split, path, $"{path}: listed in {split} but missing");
+            else if (kind is not null)
+                found[i] = new DatasetProblem(ProblemKind.UnreadableFile, split, path, $"{path}: {kind}, not a regular file; only regular files are read as images");
             else if (options.Verify is { } check && DatasetValidator.Problem(path, check) is { } reason)
                 found[i] = new DatasetProblem(ProblemKind.UnreadableFile, split, path, $"{path}: {reason}");
             var n = Interlocked.Increment(ref done);

@@ -23,12 +23,12 @@ public static class DatasetSource
         ImageDataset opened;
         if (dataset is not null)
         {
-            var root = dataRoot ?? data ?? throw new ArgumentException($"--dataset {dataset} needs --data-root, the folder that holds the datasets");
+            var root = dataRoot ?? data ?? throw new UserInputException($"--dataset {dataset} needs --data-root, the folder that holds the datasets");
             opened = BenchmarkDatasets.Open(root, dataset, split);
         }
         else if (data is null)
         {
-            throw new ArgumentException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+            throw new UserInputException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
         }
         else if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
@@ -50,22 +50,14 @@ public static class DatasetSource
         if (dataset is not null)
             return BenchmarkDatasets.Resolve(dataset).Splits;
         if (data is null)
-            throw new ArgumentException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+            throw new UserInputException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
         if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return SplitFile.SplitNames(data);
         return [FolderSplit];
     }
 
     /// <summary>Reads a class list: one name per line, blank lines skipped.</summary>
-    public static IReadOnlyList<string> ReadClassNames(string path)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: class list not found", path);
-        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        if (names.Count == 0)
-            throw new InvalidDataException($"{path}: the class list is empty");
-        return names;
-    }
+    public static IReadOnlyList<string> ReadClassNames(string path) => TextList.Read(path, "class list");
 
     static string SplitImageRoot(string splitFile, string? imageRoot)
     {

@@ -19,9 +19,7 @@ public static class ImageFiles
         {
             if (Directory.Exists(input))
             {
-                var images = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageFolder.ImageExtensions.Contains(Path.GetExtension(f)) && !IsHidden(input, f))
-                    .Order(StringComparer.Ordinal).ToList();
+                var images = ImageFolder.FindImages(input).Where(f => !IsHidden(input, f)).ToList();
                 if (images.Count == 0)
                     throw new InvalidDataException($"{input}: the folder holds no images ({string.Join(", ", ImageFolder.ImageExtensions)})");
                 paths.AddRange(images);

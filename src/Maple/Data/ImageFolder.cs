@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace Maple.Data;
 
 /// <summary>
@@ -26,9 +28,7 @@ public static class ImageFolder
         for (var label = 0; label < folders.Count; label++)
         {
             var folder = Path.Combine(root, folders[label]);
-            var images = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
-                .Order(StringComparer.Ordinal).ToList();
+            var images = FindImages(folder);
             if (images.Count == 0)
                 throw new InvalidDataException($"{folder}: class '{folders[label]}' has no images ({string.Join(", ", ImageExtensions)})");
             items.AddRange(images.Select(p => new LabeledImage(Path.GetFullPath(p), label)));
@@ -36,12 +36,49 @@ public static class ImageFolder
         return new ImageDataset(root, DisplayNames(root, folders), items);
     }
 
+    /// <summary>
+    /// The files under <paramref name="folder"/> and its sub-folders with an image extension, sorted ordinally, each
+    /// as the folder's path joined with its relative path. A folder reached through a link is entered once, and not
+    /// at all when it holds <paramref name="folder"/> itself, so link cycles neither hang the scan nor multiply it.
+    /// </summary>
+    internal static List<string> FindImages(string folder)
+    {
+        var root = RealPath(folder);
+        var entered = new HashSet<string>(StringComparer.Ordinal);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var files = new FileSystemEnumerable<string>(folder, (ref FileSystemEntry e) => e.ToSpecifiedFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && ImageExtensions.Contains(Path.GetExtension(e.FileName).ToString()),
+            ShouldRecursePredicate = (ref FileSystemEntry e) => ShouldEnter(e.ToFullPath(), root, entered),
+        };
+        return files.Order(StringComparer.Ordinal).ToList();
+    }
+
+    static bool ShouldEnter(string path, string root, HashSet<string> entered)
+    {
+        var info = new DirectoryInfo(path);
+        if (info.LinkTarget is null)
+            return true;
+        var target = RealPath(path);
+        var prefix = target.EndsWith(Path.DirectorySeparatorChar) ? target : target + Path.DirectorySeparatorChar;
+        if (root == target || root.StartsWith(prefix, StringComparison.Ordinal))
+            return false;
+        lock (entered)
+            return entered.Add(target);
+    }
+
+    static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName is { } target ? Path.GetFullPath(target) : full;
+    }
+
     static List<string> DisplayNames(string root, List<string> folders)
     {
         var file = Path.Combine(root, "classnames.txt");
         if (!File.Exists(file))
             return folders.Select(f => f.Replace('_', ' ')).ToList();
-        var lines = File.ReadAllLines(file).Where(l => l.Trim().Length > 0).ToList();
+        var lines = TextList.Read(file, "class name file").ToList();
         var byFolder = lines.Select(l => l.Trim().Split(' ', 2)).Where(p => p.Length == 2)
             .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1].Trim());
         if (folders.All(byFolder.ContainsKey))

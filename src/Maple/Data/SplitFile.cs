@@ -18,23 +18,33 @@ public static class SplitFile
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(split, out var entries) || entries.ValueKind != JsonValueKind.Array)
             {
-                var available = root.ValueKind == JsonValueKind.Object ? string.Join(", ", root.EnumerateObject().Select(p => p.Name)) : "none";
+                var available = root.ValueKind == JsonValueKind.Object ? string.Join(", ", root.EnumerateObject().Select(p => p.Name).Take(10)) : "none";
                 throw new InvalidDataException($"{path}: no split '{split}' (available: {available})");
             }
 
-            // Class names come from every split of the file, so a label seen only in 'test' is still named.
-            var names = new SortedDictionary<int, string>();
+            // Class names come from every split of the file, so a label seen only in 'test' is still named. Labels must
+            // number the named classes 0..C-1: a label is an index, and one without a name would make a class from nothing.
+            var names = new Dictionary<int, string>();
+            (int Label, string Where) largest = (-1, "");
             foreach (var part in root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array))
             {
                 var index = 0;
                 foreach (var entry in part.Value.EnumerateArray())
                 {
-                    var (_, label, name) = ParseEntry(entry, path, part.Name, index++);
+                    var (_, label, name) = ParseEntry(entry, path, part.Name, index);
                     names.TryAdd(label, name);
+                    if (label > largest.Label)
+                        largest = (label, $"{part.Name}[{index}]");
+                    index++;
                 }
             }
-            var classCount = names.Count == 0 ? 0 : names.Keys.Max() + 1;
-            var classNames = Enumerable.Range(0, classCount).Select(l => names.TryGetValue(l, out var n) ? n : $"class {l}").ToList();
+            if (largest.Label >= names.Count)
+            {
+                var missing = Enumerable.Range(0, names.Count).First(l => !names.ContainsKey(l));
+                throw new InvalidDataException(
+                    $"{path}: {largest.Where} has label {largest.Label}, but the file names only {names.Count} classes and no entry has label {missing}; labels must number the classes 0..{names.Count - 1}");
+            }
+            var classNames = Enumerable.Range(0, names.Count).Select(l => names[l]).ToList();
 
             var fullRoot = Path.GetFullPath(imageRoot);
             var items = new List<LabeledImage>();
@@ -63,6 +73,8 @@ public static class SplitFile
     /// <summary>The full path of <paramref name="relative"/> under <paramref name="root"/>; an error naming <paramref name="entry"/> if it escapes.</summary>
     public static string PathInside(string root, string relative, string entry)
     {
+        if (relative.Contains('\0', StringComparison.Ordinal))
+            throw new InvalidDataException($"{entry}: path '{relative.Replace('\0', '?')}' holds a NUL character");
         var full = Path.GetFullPath(Path.Combine(root, relative));
         var prefix = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(prefix, StringComparison.Ordinal))
@@ -75,9 +87,8 @@ public static class SplitFile
         if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() < 2
             || entry[0].ValueKind != JsonValueKind.String || entry[1].ValueKind != JsonValueKind.Number)
             throw new InvalidDataException($"{path}: {split}[{index}] is not [relpath, label, classname]");
-        var label = entry[1].GetInt32();
-        if (label < 0)
-            throw new InvalidDataException($"{path}: {split}[{index}] has a negative label {label}");
+        if (!entry[1].TryGetInt32(out var label) || label < 0)
+            throw new InvalidDataException($"{path}: {split}[{index}] has label {entry[1].GetRawText()}; a label is a class index, a whole number from 0");
         var name = entry.GetArrayLength() > 2 && entry[2].ValueKind == JsonValueKind.String ? entry[2].GetString()! : $"class {label}";
         return (entry[0].GetString()!, label, name);
     }

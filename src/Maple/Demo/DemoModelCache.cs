@@ -24,18 +24,8 @@ public static class DemoModelCache
 
     static readonly string[] ModelFiles = ["config.json", "model.safetensors", "vocab.json", "merges.txt", "preprocessor_config.json", ManifestName];
 
-    /// <summary><c>$MAPLE_CACHE</c>, else <c>$XDG_CACHE_HOME/maple</c>, else <c>~/.cache/maple</c>.</summary>
-    public static string DefaultRoot
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("MAPLE_CACHE") is { Length: > 0 } maple)
-                return maple;
-            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            var cache = xdg is { Length: > 0 } ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(cache, "maple");
-        }
-    }
+    /// <summary>Maple's cache folder (<see cref="MapleInfo.CacheRoot"/>).</summary>
+    public static string DefaultRoot => MapleInfo.CacheRoot;
 
     /// <summary>The folder the model of <paramref name="settings"/> lives in under <paramref name="cacheRoot"/>.</summary>
     public static string FolderFor(string cacheRoot, DemoSettings settings, DemoWorld world) =>

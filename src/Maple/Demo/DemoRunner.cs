@@ -36,6 +36,9 @@ public sealed class DemoRunner
 
     const long TestSeed = 0;
 
+    // fp32 whatever the CPU, so that the demo's numbers do not depend on the machine.
+    const Precision ComputePrecision = Precision.Fp32;
+
     readonly DemoSettings _settings;
     readonly IReadOnlyList<long> _seeds;
     readonly string _cacheRoot;
@@ -67,7 +70,7 @@ public sealed class DemoRunner
     {
         var clock = Stopwatch.StartNew();
         var modelFolder = DemoModelCache.GetOrCreate(_cacheRoot, _settings, _world, out var pretrainedNow, progress, cancellation);
-        using var clip = ClipModel.Load(modelFolder, Precision.Fp32);
+        using var clip = ClipModel.Load(modelFolder, ComputePrecision);
         var tokenizer = ClipTokenizer.FromDirectory(modelFolder);
 
         var dataFolder = Path.Combine(_output, "data");
@@ -202,6 +205,7 @@ public sealed class DemoRunner
             ["seeds"] = new JsonArray(_seeds.Select(s => (JsonNode)s).ToArray()),
             ["pretrain_seed"] = _settings.Pretraining.Seed,
             ["model"] = result.ModelFolder,
+            ["precision"] = PrecisionSupport.Name(ComputePrecision),
             ["pretrained_now"] = result.PretrainedNow,
             ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 1),
             ["base_classes"] = new JsonArray(_world.BaseClasses.Select(c => (JsonNode)c.Name).ToArray()),

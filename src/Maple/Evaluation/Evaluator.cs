@@ -32,10 +32,10 @@ public static class Evaluator
         IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
     {
         if (data.Items.Count == 0)
-            throw new ArgumentException($"{data.Source}: no images to evaluate");
+            throw new UserInputException($"{data.Source}: no images to evaluate");
         var classes = model.ClassNames.Count;
         if (data.Items.Any(i => i.Label >= classes))
-            throw new ArgumentException($"{data.Source}: labels exceed the {classes} class names");
+            throw new UserInputException($"{data.Source}: labels exceed the {classes} class names");
 
         var logits = new float[data.Items.Count, classes];
         var labels = data.Items.Select(i => i.Label).ToArray();

@@ -8,6 +8,16 @@ public static class Plots
     /// <summary>A heat-map of confusion[true, predicted], row-normalised so every class reads on the same scale.</summary>
     public static void ConfusionHeatmap(string path, int[,] confusion, IReadOnlyList<string> classNames, string title)
     {
+        var (plot, width, height) = ConfusionHeatmapPlot(confusion, classNames, title);
+        SavePng(plot, path, width, height);
+    }
+
+    /// <summary>
+    /// The confusion heat-map and its image size: true classes top to bottom in class order, predicted classes
+    /// left to right, so the diagonal runs from the top left, and the tick labels name the cells beside them.
+    /// </summary>
+    internal static (Plot Plot, int Width, int Height) ConfusionHeatmapPlot(int[,] confusion, IReadOnlyList<string> classNames, string title)
+    {
         var n = classNames.Count;
         var values = new double[n, n];
         for (var t = 0; t < n; t++)
@@ -16,10 +26,11 @@ public static class Plots
             for (var p = 0; p < n; p++)
                 total += confusion[t, p];
             for (var p = 0; p < n; p++)
-                values[n - 1 - t, p] = total == 0 ? 0 : confusion[t, p] / total; // row 0 of the image is the top
+                values[t, p] = total == 0 ? 0 : confusion[t, p] / total;
         }
 
         var plot = new Plot();
+        // ScottPlot draws row 0 of the data at the top, as an image: data row t is centred at y = n - 1 - t.
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         plot.Add.ColorBar(heatmap).Label = "fraction of the true class";
@@ -33,10 +44,10 @@ public static class Plots
             plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
             plot.Axes.Bottom.MinimumSize = 8 * classNames.Max(c => c.Length) + 40;
-            plot.Axes.Left.SetTicks(positions, classNames.Reverse().ToArray());
+            plot.Axes.Left.SetTicks(positions.Select(y => n - 1 - y).ToArray(), classNames.ToArray());
         }
         var size = Math.Clamp(200 + 24 * n, 500, 2400);
-        SavePng(plot, path, size + 150, size);
+        return (plot, size + 150, size);
     }
 
     /// <summary>
@@ -116,9 +127,13 @@ public static class Plots
         plot.Axes.Right.Label.Text = "accuracy (%)";
         plot.YLabel("loss");
         plot.XLabel("epoch");
+        // Epochs are whole: ticks at each one rather than at 1.5, 2.5, ... (up to a readable count).
+        if (epochs.Length is > 0 and <= 30)
+            plot.Axes.Bottom.SetTicks(epochs, epochs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Title(title);
-        plot.ShowLegend();
-        SavePng(plot, path, 700, 420);
+        // Outside the axes: inside, the legend hid the last epochs' points wherever the curves ended.
+        plot.ShowLegend(Edge.Bottom);
+        SavePng(plot, path, 700, 460);
     }
 
     /// <summary>Saves atomically (temp file + rename), like every file Maple writes.</summary>

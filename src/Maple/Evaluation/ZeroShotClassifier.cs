@@ -36,14 +36,14 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="textBatchSize">Prompts per forward pass of the text encoder.</param>
     /// <param name="progress">Told after every batch of prompts (all templates together).</param>
     /// <param name="cancellation">Checked between batches.</param>
-    /// <exception cref="ArgumentException">No class, a blank class name, no template, or a template without <c>{}</c>.</exception>
+    /// <exception cref="UserInputException">No class, a blank class name, no template, or a template without <c>{}</c>.</exception>
     public ZeroShotClassifier(FeatureExtractor features, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null,
         int textBatchSize = PromptedClip.DefaultTextBatchSize, IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(classNames);
         if (classNames.Any(string.IsNullOrWhiteSpace))
-            throw new ArgumentException("a class name is blank", nameof(classNames));
+            throw new UserInputException("a class name is blank");
 
         Features = features;
         ClassNames = classNames.ToArray();

@@ -42,6 +42,9 @@ public sealed class ZeroShotReport
     /// <summary>One prediction per image.</summary>
     public IReadOnlyList<ZeroShotPrediction> Predictions { get; }
 
+    /// <summary>The precision the model computed in, recorded in the JSON when set.</summary>
+    public PrecisionChoice? Precision { get; init; }
+
     /// <summary>Whether <see cref="Write"/> knows the format of <paramref name="path"/> (<c>.json</c> or <c>.csv</c>).</summary>
     public static bool IsSupportedOutput(string path) => IsJson(path) || IsCsv(path);
 
@@ -54,11 +57,11 @@ public sealed class ZeroShotReport
         else if (IsCsv(path))
             WriteCsv(path);
         else
-            throw new ArgumentException($"{path}: the results file must end in .json or .csv", nameof(path));
+            throw new UserInputException($"{path}: the results file must end in .json or .csv");
     }
 
     /// <summary>
-    /// Writes <c>{model, classes, templates, images: [{path, logits, probabilities, top: [{class, probability}]}]}</c>.
+    /// Writes <c>{model, precision, classes, templates, images: [{path, logits, probabilities, top: [{class, probability}]}]}</c>.
     /// </summary>
     public void WriteJson(string path) =>
         AtomicFile.Write(path, stream =>
@@ -66,6 +69,8 @@ public sealed class ZeroShotReport
             using var json = new Utf8JsonWriter(stream);
             json.WriteStartObject();
             json.WriteString("model", Model);
+            if (Precision is not null)
+                json.WriteString("precision", Precision.ToString());
             WriteStrings(json, "classes", ClassNames);
             WriteStrings(json, "templates", Templates);
             json.WriteStartArray("images");

@@ -15,48 +15,77 @@ namespace Maple.Imaging;
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Reads and decodes an image file.</summary>
+    /// <summary>
+    /// The most pixels (width × height) <see cref="MaxPixels"/> allows by default: Pillow's
+    /// <c>Image.MAX_IMAGE_PIXELS</c> (2^30 / 4 / 3, a 256 MiB RGB image). Decoding holds about 7 bytes per pixel
+    /// (RGBA from the codec plus the RGB copy), so an image at the limit peaks near 630 MB.
+    /// </summary>
+    public const long DefaultMaxPixels = 89_478_485;
+
+    static long s_maxPixels = DefaultMaxPixels;
+
+    /// <summary>
+    /// The largest image, in pixels, that the overloads without a limit decode. Checked against the size in the
+    /// file's header before any pixel memory is allocated, so that a small file declaring a huge image (a
+    /// decompression bomb) fails at once. Process-wide, like Pillow's <c>Image.MAX_IMAGE_PIXELS</c>; raise it
+    /// for trusted large images.
+    /// </summary>
+    public static long MaxPixels
+    {
+        get => Volatile.Read(ref s_maxPixels);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_maxPixels, value);
+        }
+    }
+
+    /// <summary>Reads and decodes an image file of at most <see cref="MaxPixels"/> pixels.</summary>
     /// <param name="path">The image file.</param>
     /// <returns>The decoded pixels.</returns>
     /// <exception cref="ImageDecodeException">
-    /// The file is missing, unreadable, empty, not an image, truncated or otherwise damaged.
+    /// The file is missing, not a regular file, unreadable, empty, not an image, larger than the pixel limit,
+    /// truncated or otherwise damaged.
     /// </exception>
-    public static RgbImage Decode(string path)
+    public static RgbImage Decode(string path) => Decode(path, MaxPixels);
+
+    /// <summary>Reads and decodes an image file of at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="maxPixels">The largest width × height accepted.</param>
+    /// <returns>The decoded pixels.</returns>
+    /// <exception cref="ImageDecodeException">As <see cref="Decode(string)"/>.</exception>
+    public static RgbImage Decode(string path, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ImageDecodeException(path, "the file does not exist", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new ImageDecodeException(path, $"the file could not be read ({e.Message})", e);
-        }
-        return Decode(data, path);
+        var data = ReadChecked(path, maxPixels);
+        return Decode(data.AsSpan(), path, maxPixels);
     }
 
-    /// <summary>Decodes an encoded image held in memory.</summary>
+    /// <summary>Decodes an encoded image held in memory, of at most <see cref="MaxPixels"/> pixels.</summary>
     /// <param name="data">The encoded file contents.</param>
     /// <param name="nameForErrors">A file name or description to put in error messages.</param>
     /// <returns>The decoded pixels.</returns>
-    /// <exception cref="ImageDecodeException">The data is empty, not an image, truncated or otherwise damaged.</exception>
+    /// <exception cref="ImageDecodeException">The data is empty, not an image, too large, truncated or otherwise damaged.</exception>
     public static RgbImage Decode(byte[] data, string nameForErrors)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Decode(data.AsSpan(), nameForErrors);
+        return Decode(data.AsSpan(), nameForErrors, MaxPixels);
     }
 
-    /// <summary>Decodes an encoded image held in memory.</summary>
+    /// <summary>Decodes an encoded image held in memory, of at most <see cref="MaxPixels"/> pixels.</summary>
     /// <param name="data">The encoded file contents.</param>
     /// <param name="nameForErrors">A file name or description to put in error messages.</param>
     /// <returns>The decoded pixels.</returns>
-    /// <exception cref="ImageDecodeException">The data is empty, not an image, truncated or otherwise damaged.</exception>
-    public static RgbImage Decode(ReadOnlySpan<byte> data, string nameForErrors)
+    /// <exception cref="ImageDecodeException">The data is empty, not an image, too large, truncated or otherwise damaged.</exception>
+    public static RgbImage Decode(ReadOnlySpan<byte> data, string nameForErrors) => Decode(data, nameForErrors, MaxPixels);
+
+    /// <summary>Decodes an encoded image held in memory, of at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <param name="data">The encoded file contents.</param>
+    /// <param name="nameForErrors">A file name or description to put in error messages.</param>
+    /// <param name="maxPixels">The largest width × height accepted.</param>
+    /// <returns>The decoded pixels.</returns>
+    /// <exception cref="ImageDecodeException">The data is empty, not an image, too large, truncated or otherwise damaged.</exception>
+    public static RgbImage Decode(ReadOnlySpan<byte> data, string nameForErrors, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(nameForErrors);
         if (data.IsEmpty)
@@ -66,18 +95,14 @@ public static class ImageDecoder
         using var codec = SKCodec.Create(skData)
             ?? throw new ImageDecodeException(nameForErrors,
                 $"not a recognised image format (expected JPEG, PNG, BMP, GIF or WebP; {data.Length} bytes starting {Magic(data)})");
+        var width = codec.Info.Width;
+        var height = codec.Info.Height;
+        CheckSize(width, height, maxPixels, nameForErrors);
 
         if (codec.EncodedFormat == SKEncodedImageFormat.Png && Png16GrayDecoder.Applies(data))
             return Png16GrayDecoder.Decode(data, nameForErrors);
 
-        var width = codec.Info.Width;
-        var height = codec.Info.Height;
-        if (width < 1 || height < 1)
-            throw new ImageDecodeException(nameForErrors, $"the image has no pixels ({width}x{height})");
         var pixelCount = (long)width * height;
-        if (pixelCount * 4 > Array.MaxLength)
-            throw new ImageDecodeException(nameForErrors, $"the image is too large to decode ({width}x{height})");
-
         // Unpremultiplied RGBA with no colour space: Skia then applies no ICC/gAMA conversion and leaves colour
         // values of transparent pixels alone, so dropping alpha afterwards equals Pillow's RGBA -> RGB.
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -110,6 +135,113 @@ public static class ImageDecoder
         {
             ArrayPool<byte>.Shared.Return(rgba);
         }
+    }
+
+    /// <summary>
+    /// The size and format of an image file, from its header, after checking that it is a regular file and that the
+    /// size is within <paramref name="maxPixels"/>. Reads only as much of the file as the header needs.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The file is missing, not a regular file, unreadable, empty, not an image or too large.</exception>
+    internal static (int Width, int Height, SKEncodedImageFormat Format) ReadHeader(string path, long maxPixels)
+    {
+        using var stream = Open(path);
+        return ReadHeader(stream, path, maxPixels);
+    }
+
+    // Reads the whole file once its header has passed the checks, so a huge declared image costs nothing.
+    static byte[] ReadChecked(string path, long maxPixels)
+    {
+        using var stream = Open(path);
+        ReadHeader(stream, path, maxPixels);
+        if (stream.Length > Array.MaxLength)
+            throw new ImageDecodeException(path, $"the file is too large to read ({stream.Length} bytes)");
+        try
+        {
+            var data = GC.AllocateUninitializedArray<byte>((int)stream.Length);
+            stream.Position = 0;
+            stream.ReadExactly(data);
+            return data;
+        }
+        catch (Exception e) when (e is IOException and not ImageDecodeException)
+        {
+            throw new ImageDecodeException(path, $"the file could not be read ({e.Message})", e);
+        }
+    }
+
+    static FileStream Open(string path)
+    {
+        switch (InputFile.NotRegular(path))
+        {
+            case null:
+                break;
+            case InputFile.Missing:
+                throw new ImageDecodeException(path, "the file does not exist");
+            case var kind:
+                throw new ImageDecodeException(path, $"the file is {kind}, not a regular file; only regular files are read as images");
+        }
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14);
+            if (stream.Length == 0)
+            {
+                stream.Dispose();
+                throw new ImageDecodeException(path, "the file is empty (0 bytes)");
+            }
+            return stream;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageDecodeException(path, "the file does not exist", e);
+        }
+        catch (Exception e) when (e is IOException and not ImageDecodeException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ImageDecodeException(path, $"the file could not be read ({e.Message})", e);
+        }
+    }
+
+    static (int Width, int Height, SKEncodedImageFormat Format) ReadHeader(FileStream stream, string path, long maxPixels)
+    {
+        try
+        {
+            using var managed = new SKManagedStream(stream, disposeManagedStream: false);
+            using var codec = SKCodec.Create(managed, out var result)
+                ?? throw new ImageDecodeException(path, DescribeHeader(result, stream));
+            var (width, height) = (codec.Info.Width, codec.Info.Height);
+            CheckSize(width, height, maxPixels, path);
+            return (width, height, codec.EncodedFormat);
+        }
+        catch (Exception e) when (e is IOException and not ImageDecodeException or UnauthorizedAccessException)
+        {
+            throw new ImageDecodeException(path, $"the file could not be read ({e.Message})", e);
+        }
+    }
+
+    static void CheckSize(int width, int height, long maxPixels, string name)
+    {
+        if (width < 1 || height < 1)
+            throw new ImageDecodeException(name, $"the image has no pixels ({width}x{height})");
+        var pixels = (long)width * height;
+        if (pixels > maxPixels)
+            throw new ImageDecodeException(name,
+                $"the image declares {width}x{height} = {pixels:N0} pixels, above the limit of {maxPixels:N0} (a decompression bomb?); raise the image pixel limit only for an image you trust");
+        // RGBA needs 4 bytes per pixel in one array, whatever the limit.
+        if (pixels * 4 > Array.MaxLength)
+            throw new ImageDecodeException(name, $"the image is too large to decode ({width}x{height})");
+    }
+
+    static string DescribeHeader(SKCodecResult result, FileStream stream) => result switch
+    {
+        SKCodecResult.IncompleteInput => $"the header is truncated ({stream.Length} bytes)",
+        SKCodecResult.InvalidInput => "the header is invalid",
+        _ => $"not a recognised image format (expected JPEG, PNG, BMP, GIF or WebP; {stream.Length} bytes starting {Magic(stream)})",
+    };
+
+    static string Magic(FileStream stream)
+    {
+        Span<byte> head = stackalloc byte[8];
+        stream.Position = 0;
+        var n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return Magic(head[..n]);
     }
 
     static string Describe(SKCodecResult result, SKEncodedImageFormat format) => result switch

@@ -186,43 +186,8 @@ public static class AuthorCheckpointImporter
         prompts.TryGetValue(name, out var t) ? new PromptWidth((int)t.shape[dim], name, t.shape) : null;
 
     // The names and shapes a learner of this config has, at the widths the checkpoint shows.
-    static Dictionary<string, long[]> ExpectedShapes(PromptConfig c, PromptWidths widths)
-    {
-        long text = widths.Text?.Value ?? 0, vision = widths.Vision?.Value ?? 0;
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        if (c.TextTokens > 0)
-            shapes["prompt_learner.ctx"] = [c.TextTokens, text];
-        switch (c.Method)
-        {
-            case PromptMethod.Maple:
-                shapes["prompt_learner.proj.weight"] = [vision, text];
-                shapes["prompt_learner.proj.bias"] = [vision];
-                for (var i = 0; i < c.TextDepth - 1; i++)
-                {
-                    shapes[$"prompt_learner.compound_prompts_text.{i}"] = [c.TextTokens, text];
-                    shapes[$"prompt_learner.compound_prompt_projections.{i}.weight"] = [vision, text];
-                    shapes[$"prompt_learner.compound_prompt_projections.{i}.bias"] = [vision];
-                }
-                break;
-            case PromptMethod.CoCoOp:
-                // The meta-network is Linear(embed, embed / 16) → ReLU → Linear(embed / 16, text width).
-                long embed = widths.Embed?.Value ?? 0, hidden = Math.Max(1, embed / 16);
-                shapes["prompt_learner.meta_net.linear1.weight"] = [hidden, embed];
-                shapes["prompt_learner.meta_net.linear1.bias"] = [hidden];
-                shapes["prompt_learner.meta_net.linear2.weight"] = [text, hidden];
-                shapes["prompt_learner.meta_net.linear2.bias"] = [text];
-                break;
-            default:
-                for (var layer = 1; layer < c.TextDepth && c.TextTokens > 0; layer++)
-                    shapes[$"text_encoder.transformer.resblocks.{layer}.VPT_shallow"] = [c.TextTokens, text];
-                if (c.VisionTokens > 0)
-                    shapes["image_encoder.VPT"] = [c.VisionTokens, vision];
-                for (var layer = 1; layer < c.VisionDepth && c.VisionTokens > 0; layer++)
-                    shapes[$"image_encoder.transformer.resblocks.{layer}.VPT_shallow"] = [c.VisionTokens, vision];
-                break;
-        }
-        return shapes;
-    }
+    static Dictionary<string, long[]> ExpectedShapes(PromptConfig c, PromptWidths widths) =>
+        PromptLearners.ParameterShapes(c, widths.Text?.Value ?? 0, widths.Vision?.Value ?? 0, widths.Embed?.Value ?? 0);
 
     // The authors' configs: "a photo of a" for MaPLe, CoCoOp and the deep methods, random for CoOp. CoOp and
     // CoCoOp learn one context token per init word, so init words of another count cannot be theirs.

@@ -83,7 +83,7 @@ public sealed class ImportedPrompts : IDisposable
         {
             Config.Validate(backbone, $"{SourcePath}: the prompts do not fit {name}");
         }
-        catch (ArgumentException ex)
+        catch (UserInputException ex)
         {
             throw new InvalidDataException(ex.Message, ex);
         }

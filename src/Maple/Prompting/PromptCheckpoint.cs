@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Maple.Clip;
 using Maple.Clip.Safetensors;
@@ -37,8 +38,26 @@ public sealed class PromptCheckpoint : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>The class names it was trained on, when recorded.</summary>
-    public IReadOnlyList<string>? ClassNames =>
-        Metadata.TryGetValue("classnames", out var json) ? JsonSerializer.Deserialize<List<string>>(json) : null;
+    /// <exception cref="InvalidDataException">The recorded names are not a JSON list of strings.</exception>
+    public IReadOnlyList<string>? ClassNames
+    {
+        get
+        {
+            if (!Metadata.TryGetValue("classnames", out var json))
+                return null;
+            try
+            {
+                var names = JsonSerializer.Deserialize<List<string?>>(json);
+                if (names is not null && names.All(n => n is not null))
+                    return names!;
+            }
+            catch (JsonException)
+            {
+                // Reported below, with the file's name.
+            }
+            throw new InvalidDataException($"{Path}: metadata 'classnames' is not a JSON list of class names; give the class names another way");
+        }
+    }
 
     /// <summary>The metadata that describes a learner; add training details to it before saving.</summary>
     public static Dictionary<string, string> Describe(PromptLearner learner, string backbone, IReadOnlyList<string> classNames) => new()
@@ -67,9 +86,12 @@ public sealed class PromptCheckpoint : IDisposable
     /// Reads a checkpoint. Without metadata, the method, n_ctx and depth are inferred from the tensor
     /// names and shapes and ctx_init is <paramref name="ctxInit"/>.
     /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged, or its metadata or tensors do not describe prompts.</exception>
     public static PromptCheckpoint Read(string path, string ctxInit = "a photo of a")
     {
+        InputFile.EnsureRegular(path, "prompt file");
         using var file = SafetensorsFile.Open(path);
+        CheckSizes(file);
         var tensors = file.ReadAll();
         var learned = tensors.Where(t => !t.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => t.Value);
         foreach (var (name, tensor) in tensors.Where(t => !learned.ContainsKey(t.Key)))
@@ -89,15 +111,21 @@ public sealed class PromptCheckpoint : IDisposable
         }
     }
 
-    /// <summary>A learner of this checkpoint's shape on <paramref name="clip"/>, holding its values.</summary>
+    /// <summary>
+    /// A learner of this checkpoint's shape on <paramref name="clip"/>, holding its values. The shapes are checked
+    /// against the backbone before the learner is built, so a file declaring huge prompts allocates nothing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The prompts were trained on another backbone or do not fit this one.</exception>
     public PromptLearner CreateLearner(ClipModel clip, ClipTokenizer tokenizer)
     {
+        ArgumentNullException.ThrowIfNull(clip);
         if (Metadata.TryGetValue("backbone_config_hash", out var hash) && hash != clip.Config.Hash())
         {
             var widths = Metadata.TryGetValue("text_width", out var tw) && Metadata.TryGetValue("vision_width", out var vw) ? $" (text width {tw}, vision width {vw})" : "";
             throw new InvalidDataException(
                 $"{Path}: these prompts were trained on another backbone{widths}, not this one (text width {clip.Config.Text.Width}, vision width {clip.Config.Vision.Width})");
         }
+        PromptLearners.CheckShapes(Config, clip.Config, Tensors.ToDictionary(t => t.Key, t => t.Value.shape), Path);
         var learner = PromptLearners.Restore(Config, clip, tokenizer);
         try
         {
@@ -111,6 +139,30 @@ public sealed class PromptCheckpoint : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the prompt parameters in <paramref name="path"/> (a safetensors file under the authors' names) into
+    /// <paramref name="learner"/>, checking every name and shape from the file's header before reading any tensor.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged, or its tensors are not exactly the learner's.</exception>
+    public static void LoadInto(PromptLearner learner, string path)
+    {
+        ArgumentNullException.ThrowIfNull(learner);
+        InputFile.EnsureRegular(path, "prompt file");
+        using var file = SafetensorsFile.Open(path);
+        CheckSizes(file);
+        PromptLearners.CheckShapes(learner.Config, learner.ClipConfig, file.Entries.ToDictionary(e => e.Key, e => e.Value.Shape), path);
+        var values = file.ReadAll();
+        try
+        {
+            learner.LoadStateDict(values, path);
+        }
+        finally
+        {
+            foreach (var value in values.Values)
+                value.Dispose();
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -120,18 +172,61 @@ public sealed class PromptCheckpoint : IDisposable
 
     static PromptConfig FromMetadata(IReadOnlyDictionary<string, string> m, string path)
     {
-        int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, out var i)
+        int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
             ? i
-            : throw new InvalidDataException($"{path}: metadata '{key}' is missing or not a number");
-        return new PromptConfig(
-            PromptMethods.Parse(m[MethodKey]), Int("n_ctx"), Int("n_ctx_vision"), Int("text_depth"), Int("vision_depth"),
+            : throw new InvalidDataException($"{path}: metadata '{key}' is missing or not a whole number from 0 (\"{Clip(m.GetValueOrDefault(key))}\")");
+        PromptMethod method;
+        try
+        {
+            method = PromptMethods.Parse(m[MethodKey]);
+        }
+        catch (UserInputException ex)
+        {
+            throw new InvalidDataException($"{path}: metadata 'method': {ex.Message}", ex);
+        }
+        var config = new PromptConfig(method, Int("n_ctx"), Int("n_ctx_vision"), Int("text_depth"), Int("vision_depth"),
             m.TryGetValue("ctx_init", out var init) ? init : "");
+        try
+        {
+            config.ValidateMethod($"{path}: metadata");
+        }
+        catch (UserInputException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex);
+        }
+        return config;
+    }
+
+    // A declared shape whose element count overflows could pass a byte-count check by wrapping around; prompt
+    // tensors are small, so any tensor of more than 2^31 elements is refused before one is made.
+    static void CheckSizes(SafetensorsFile file)
+    {
+        foreach (var entry in file.Entries.Values)
+        {
+            var elements = 1.0;
+            foreach (var dim in entry.Shape)
+                elements *= dim;
+            if (entry.Shape.Any(d => d < 0) || elements > int.MaxValue)
+                throw new InvalidDataException($"{file.Path}: tensor '{entry.Name}' declares shape {entry.ShapeText}, far larger than any prompt; the file is damaged or not a prompt file");
+        }
+    }
+
+    // Metadata values are the file's: keep a quoted one short.
+    static string Clip(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "...";
+
+    // The token count of a [tokens, width] prompt tensor; anything else is a damaged or foreign file.
+    static int Rows(Dictionary<string, Tensor> t, string name, string path)
+    {
+        var shape = t[name].shape;
+        if (shape.Length != 2 || shape[0] < 1 || shape[0] > int.MaxValue)
+            throw new InvalidDataException($"{path}: '{name}' has shape [{string.Join(", ", shape)}], expected [tokens, width]");
+        return (int)shape[0];
     }
 
     // Also used by AuthorCheckpointImporter, which checks the shapes against the inferred config itself.
     internal static PromptConfig Infer(Dictionary<string, Tensor> t, string ctxInit, string path)
     {
-        int Rows(string name) => (int)t[name].shape[0];
+        int Rows(string name) => PromptCheckpoint.Rows(t, name, path);
         int Count(string prefix, string suffix = "") =>
             t.Keys.Count(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(suffix, StringComparison.Ordinal));
 

@@ -38,21 +38,61 @@ public sealed record PromptConfig(
     public static PromptConfig ZeroShot() => new(PromptMethod.ZeroShot, 0, 0, 0, 0, "");
 
     /// <summary>Checks the settings against a backbone's depth; <paramref name="source"/> names them in errors.</summary>
+    /// <exception cref="UserInputException">A setting the method does not allow or the backbone cannot hold.</exception>
     public void Validate(Clip.ClipConfig clip, string source)
     {
-        void Check(bool ok, string what)
-        {
-            if (!ok)
-                throw new ArgumentException($"{source}: {what}");
-        }
+        ValidateMethod(source);
+        Check(TextDepth <= clip.Text.Layers, source, $"text prompt depth {TextDepth} is outside 0..{clip.Text.Layers} (the text encoder's layers)");
+        Check(VisionDepth <= clip.Vision.Layers, source, $"vision prompt depth {VisionDepth} is outside 0..{clip.Vision.Layers} (the image encoder's layers)");
+        Check(1 + TextTokens < clip.Text.ContextLength, source, $"{TextTokens} text tokens do not fit the context of {clip.Text.ContextLength}");
+    }
 
-        Check(TextTokens >= 0 && VisionTokens >= 0, "token counts must not be negative");
-        Check(TextDepth >= 0 && TextDepth <= clip.Text.Layers, $"text prompt depth {TextDepth} is outside 0..{clip.Text.Layers} (the text encoder's layers)");
-        Check(VisionDepth >= 0 && VisionDepth <= clip.Vision.Layers, $"vision prompt depth {VisionDepth} is outside 0..{clip.Vision.Layers} (the image encoder's layers)");
-        Check(TextTokens == 0 || TextDepth >= 1, "text tokens need a text depth of at least 1");
-        Check(VisionTokens == 0 || VisionDepth >= 1, "vision tokens need a vision depth of at least 1");
-        Check(Method != PromptMethod.Maple || (TextTokens == VisionTokens && TextDepth == VisionDepth && TextTokens > 0 && TextDepth >= 1),
-            "MaPLe couples every text prompt to a vision prompt: equal token counts and depths, at least 1");
-        Check(1 + TextTokens < clip.Text.ContextLength, $"{TextTokens} text tokens do not fit the context of {clip.Text.ContextLength}");
+    /// <summary>
+    /// Checks what the method itself allows, whatever the backbone: CoOp and CoCoOp learn text tokens at the
+    /// input only, deep language prompting learns no vision tokens, VPT-deep no text tokens, IVLP and MaPLe
+    /// learn both (MaPLe's coupled), zero-shot CLIP none. <paramref name="source"/> names the settings in errors.
+    /// </summary>
+    /// <exception cref="UserInputException">The first setting the method does not allow, named.</exception>
+    public void ValidateMethod(string source)
+    {
+        Check(TextTokens >= 0 && VisionTokens >= 0, source, "token counts must not be negative");
+        Check(TextDepth >= 0 && VisionDepth >= 0, source, "prompt depths must not be negative");
+        Check(TextTokens == 0 || TextDepth >= 1, source, "text tokens need a text prompt depth of at least 1");
+        Check(VisionTokens == 0 || VisionDepth >= 1, source, "vision tokens need a vision prompt depth of at least 1");
+        var (text, vision) = (TextTokens > 0 || TextDepth > 0, VisionTokens > 0 || VisionDepth > 0);
+        switch (Method)
+        {
+            case PromptMethod.ZeroShot:
+                Check(!text && !vision, source, "zero-shot CLIP learns no prompts: text and vision tokens and depths must be 0");
+                break;
+            case PromptMethod.CoOp or PromptMethod.CoCoOp:
+                var name = Method == PromptMethod.CoOp ? "CoOp" : "CoCoOp";
+                Check(TextTokens >= 1, source, $"{name} learns text tokens: their number must be at least 1");
+                Check(TextDepth == 1, source, $"{name} prompts the text input only: its prompt depth must be 1 (got {TextDepth}; deep-language or ivlp learn deeper prompts)");
+                Check(!vision, source, $"{name} learns no vision prompts: vision tokens and depth must be 0 (ivlp learns both)");
+                break;
+            case PromptMethod.DeepLanguage:
+                Check(TextTokens >= 1, source, "deep language prompting learns text tokens: their number must be at least 1");
+                Check(!vision, source, "deep language prompting learns no vision prompts: vision tokens and depth must be 0 (ivlp learns both)");
+                break;
+            case PromptMethod.VptDeep:
+                Check(!text, source, "VPT-deep learns no text prompts (its text is \"a photo of a {class}.\"): text tokens and depth must be 0 (ivlp learns both)");
+                Check(VisionTokens >= 1, source, "VPT-deep learns vision tokens: their number must be at least 1");
+                break;
+            case PromptMethod.Ivlp:
+                Check(TextTokens >= 1 && VisionTokens >= 1, source,
+                    "IVLP learns text and vision tokens: both numbers must be at least 1 (deep-language learns text only, vpt-deep vision only)");
+                break;
+            case PromptMethod.Maple:
+                Check(TextTokens == VisionTokens && TextDepth == VisionDepth && TextTokens > 0 && TextDepth >= 1, source,
+                    "MaPLe couples every text prompt to a vision prompt: equal token counts and depths, at least 1");
+                break;
+        }
+    }
+
+    static void Check(bool ok, string source, string what)
+    {
+        if (!ok)
+            throw new UserInputException($"{source}: {what}");
     }
 }

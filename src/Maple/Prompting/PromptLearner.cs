@@ -65,21 +65,15 @@ public abstract class PromptLearner : IDisposable
     /// <exception cref="InvalidDataException">Names are missing or unexpected, or a shape differs; <paramref name="source"/> is named.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> values, string source)
     {
-        var missing = _parameters.Select(p => p.Name).Where(n => !values.ContainsKey(n)).ToList();
-        var unexpected = values.Keys.Where(k => _parameters.All(p => p.Name != k)).ToList();
-        if (missing.Count > 0 || unexpected.Count > 0)
-            throw new InvalidDataException(
-                $"{source}: does not fit {PromptMethods.Name(Config.Method)} prompts (n_ctx {Config.TextTokens}/{Config.VisionTokens}, depth {Config.TextDepth}/{Config.VisionDepth})"
-                + (missing.Count > 0 ? $"; missing: {string.Join(", ", missing)}" : "")
-                + (unexpected.Count > 0 ? $"; unexpected: {string.Join(", ", unexpected)}" : ""));
+        ArgumentNullException.ThrowIfNull(values);
+        PromptLearners.CheckShapes(Config, ClipConfig, values.ToDictionary(v => v.Key, v => v.Value.shape), source);
         using (no_grad())
         {
             foreach (var (name, parameter) in _parameters)
             {
                 var value = values[name];
                 if (!value.shape.SequenceEqual(parameter.shape))
-                    throw new InvalidDataException(
-                        $"{source}: '{name}' has shape [{string.Join(", ", value.shape)}], expected [{string.Join(", ", parameter.shape)}] (a checkpoint for another backbone width or token count?)");
+                    throw new InvalidOperationException($"{name}: the learner's shape differs from PromptLearners.ParameterShapes");
                 parameter.copy_(value.to(parameter.dtype));
             }
         }

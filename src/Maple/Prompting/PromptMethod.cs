@@ -45,7 +45,7 @@ public static class PromptMethods
     /// <summary>Parses a command-line name.</summary>
     public static PromptMethod Parse(string name) => ByName.TryGetValue(name.Trim(), out var method)
         ? method
-        : throw new ArgumentException($"unknown method '{name}': expected one of {string.Join(", ", ByName.Keys)}");
+        : throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", ByName.Keys)}");
 
     /// <summary>All command-line names.</summary>
     public static IEnumerable<string> Names => ByName.Keys;

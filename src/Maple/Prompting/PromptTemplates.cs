@@ -187,7 +187,7 @@ public static class PromptTemplates
     {
         ArgumentNullException.ThrowIfNull(template);
         if (!template.Contains(Placeholder, StringComparison.Ordinal))
-            throw new ArgumentException($"template \"{template}\" has no {Placeholder} for the class name");
+            throw new UserInputException($"template \"{template}\" has no {Placeholder} for the class name");
     }
 
     /// <summary>The prompt for one class: <paramref name="template"/> with every <c>{}</c> replaced by the class name, underscores as spaces.</summary>

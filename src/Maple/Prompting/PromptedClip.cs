@@ -31,19 +31,18 @@ public sealed class PromptedClip : IDisposable
     /// Zero-shot CLIP only: templates with <c>{}</c> for the class name, ensembled when several; null for
     /// <see cref="PromptLearner.Template"/> ("a photo of a {}.").
     /// </param>
-    /// <exception cref="ArgumentException">No class; templates for a learner other than zero-shot CLIP; no template, or one without <c>{}</c>.</exception>
+    /// <exception cref="UserInputException">No class; templates for a learner other than zero-shot CLIP; no template, or one without <c>{}</c>.</exception>
     public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
     {
         if (classNames.Count == 0)
-            throw new ArgumentException("the class list is empty", nameof(classNames));
+            throw new UserInputException("the class list is empty");
         if (templates is not null)
         {
             if (learner.Config.Method != PromptMethod.ZeroShot)
-                throw new ArgumentException(
-                    $"prompt templates are for zero-shot CLIP; {PromptMethods.Name(learner.Config.Method)} prompts word the classes as they were trained (\"{learner.Template}\")",
-                    nameof(templates));
+                throw new UserInputException(
+                    $"prompt templates are for zero-shot CLIP; {PromptMethods.Name(learner.Config.Method)} prompts word the classes as they were trained (\"{learner.Template}\")");
             if (templates.Count == 0)
-                throw new ArgumentException("no prompt template", nameof(templates));
+                throw new UserInputException("no prompt template");
             foreach (var template in templates)
                 PromptTemplates.Validate(template);
         }

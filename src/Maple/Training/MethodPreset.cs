@@ -25,39 +25,76 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
     public static MethodPreset Get(string name, int? shots = null)
     {
         if (!All.TryGetValue(name, out var preset))
-            throw new ArgumentException($"unknown preset '{name}': expected one of {string.Join(", ", All.Keys)}");
+            throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", All.Keys)}");
         if (preset.Name == "coop" && shots is { } k)
             preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
         return preset;
     }
 
     /// <summary>
-    /// This preset with some settings replaced, e.g. to fit a backbone with fewer layers than the paper's
-    /// ViT-B/16 or for a quick look; null keeps the preset's value. <paramref name="depth"/> replaces the prompt
-    /// depth of the deep presets only (maple, maple-transfer, ivlp, deep-language, vpt-deep): CoOp and CoCoOp
-    /// prompt the input by definition and zero-shot CLIP has no prompts. <paramref name="nCtx"/> replaces the
-    /// number of learned text tokens (and MaPLe's coupled vision tokens); VPT-deep, without text tokens, keeps
-    /// its own. <paramref name="epochs"/> replaces the epochs.
+    /// This preset with some settings replaced: the one place where a method is built from a user's settings
+    /// (training and the benchmark both come here). Null keeps the preset's value. <paramref name="nCtx"/>
+    /// replaces the number of learned text tokens (and MaPLe's coupled vision tokens); <paramref name="visionTokens"/>
+    /// the number of vision tokens of IVLP and VPT-deep; <paramref name="depth"/> the prompt depth of the deep
+    /// presets (maple, maple-transfer, ivlp, deep-language, vpt-deep), e.g. to fit a backbone with fewer
+    /// layers than the paper's ViT-B/16; <paramref name="ctxInit"/> the words that initialise the text
+    /// context; <paramref name="epochs"/> the epochs. A setting the method does not have is refused, never
+    /// ignored: CoOp and CoCoOp prompt the text input only (no depth, no vision tokens) with one context
+    /// token per init word, VPT-deep and zero-shot CLIP learn no text, deep language prompting no vision.
     /// </summary>
-    public MethodPreset Adapt(int? nCtx = null, int? depth = null, int? epochs = null)
+    /// <exception cref="UserInputException">A setting the method does not have or allow, named.</exception>
+    public MethodPreset Adapt(int? nCtx = null, int? depth = null, int? epochs = null, int? visionTokens = null, string? ctxInit = null)
     {
         var prompts = Prompts;
-        if (nCtx is { } n && prompts.TextTokens > 0)
+        var method = PromptMethods.Name(prompts.Method);
+        if (nCtx is { } n)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, nameof(nCtx));
+            Require(prompts.TextTokens > 0, $"{method} learns no text tokens, so their number cannot be set");
+            Require(n >= 1, $"the number of text tokens must be at least 1 (got {n})");
             prompts = prompts.Method == PromptMethod.Maple ? prompts with { TextTokens = n, VisionTokens = n } : prompts with { TextTokens = n };
         }
-        if (depth is { } d && IsDeep)
+        if (visionTokens is { } v)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(d, 1, nameof(depth));
+            Require(prompts.Method != PromptMethod.Maple, "MaPLe's vision tokens are coupled to its text tokens: set the number of text tokens instead");
+            Require(prompts.VisionTokens > 0, $"{method} learns no vision tokens, so their number cannot be set");
+            Require(v >= 1, $"the number of vision tokens must be at least 1 (got {v})");
+            prompts = prompts with { VisionTokens = v };
+        }
+        if (depth is { } d)
+        {
+            Require(IsDeep, prompts.Method == PromptMethod.ZeroShot
+                ? "zero-shot CLIP learns no prompts, so it has no prompt depth"
+                : $"{method} prompts the input only, so its prompt depth cannot be set (deep-language and ivlp learn deep prompts)");
+            Require(d >= 1, $"the prompt depth must be at least 1 (got {d})");
             prompts = prompts with { TextDepth = prompts.TextTokens > 0 ? d : 0, VisionDepth = prompts.VisionTokens > 0 ? d : 0 };
         }
-        var options = epochs is { } e ? Options with { Epochs = e } : Options;
+        if (ctxInit is not null)
+        {
+            Require(prompts.TextTokens > 0, $"{method} learns no text tokens (its prompt is \"{PromptConfig.FixedTemplate}\"), so it has no context init words");
+            prompts = prompts with { CtxInit = ctxInit };
+        }
+        if (prompts.Method is PromptMethod.CoOp or PromptMethod.CoCoOp && PromptLearners.WordCount(prompts.CtxInit) is var words and > 0)
+        {
+            // As in the authors' code, CoOp and CoCoOp learn one context token per init word.
+            Require(nCtx is null || nCtx == words,
+                $"{method} learns one context token per init word: \"{prompts.CtxInit}\" gives {words}, not {nCtx} (set the init words to \"\" for random tokens)");
+            prompts = prompts with { TextTokens = words };
+        }
+        if (epochs is { } e)
+            Require(e >= 1, $"the number of epochs must be at least 1 (got {e})");
+        prompts.ValidateMethod(Name);
+        var options = epochs is { } epochCount ? Options with { Epochs = epochCount } : Options;
         return this with { Prompts = prompts, Options = options };
     }
 
     /// <summary>Whether the preset inserts prompts beyond the input layer (its depth is a setting of the method).</summary>
     public bool IsDeep => Prompts.TextDepth > 1 || Prompts.VisionDepth > 1;
+
+    void Require(bool ok, string what)
+    {
+        if (!ok)
+            throw new UserInputException($"{Name}: {what}");
+    }
 
     static TrainingOptions Recipe(int batch, double lr, int epochs) =>
         new() { BatchSize = batch, LearningRate = lr, Epochs = epochs };

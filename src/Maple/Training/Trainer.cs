@@ -35,15 +35,15 @@ public sealed class Trainer
     {
         options.Validate();
         if (data.Items.Count < options.BatchSize)
-            throw new ArgumentException($"{data.Source}: {data.Items.Count} images, fewer than one batch of {options.BatchSize}");
-        if (data.Items.Any(i => i.Label >= model.ClassNames.Count))
-            throw new ArgumentException($"{data.Source}: labels exceed the {model.ClassNames.Count} class names");
+            throw new UserInputException($"{data.Source}: {data.Items.Count} images, fewer than one batch of {options.BatchSize}; use a smaller batch size or more images");
+        if (data.Items.Any(i => i.Label < 0 || i.Label >= model.ClassNames.Count))
+            throw new UserInputException($"{data.Source}: labels must index the {model.ClassNames.Count} class names (0 to {model.ClassNames.Count - 1})");
         _model = model;
         _data = data;
         _options = options;
         _locoop = LoCoOpRegularizer.For(options, model.ClassNames.Count);
         _output = outputFolder;
-        _description = Describe(model, options, backbone);
+        _description = Describe(model, data, options, backbone);
     }
 
     /// <summary>The final prompts' path.</summary>
@@ -70,33 +70,57 @@ public sealed class Trainer
         return true;
     }
 
-    /// <summary>Runs (or, with <paramref name="resume"/>, continues) the training; returns the final prompts' path.</summary>
+    /// <summary>
+    /// Runs (or, with <paramref name="resume"/>, continues) the training; returns the final prompts' path.
+    /// The output folder is locked for the run (<see cref="RunLock"/>). A resumed run must be the same run:
+    /// method, prompts, classes, backbone, precision, data and every hyper-parameter are compared with the
+    /// checkpoint's. Checkpoints beyond the planned epochs are ignored, and temp files that killed writers
+    /// left behind are deleted; both are noted in the log.
+    /// </summary>
+    /// <exception cref="RunFolderInUseException">Another run holds the output folder.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
     public string Run(bool resume = false, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(_output);
+        using var runLock = RunLock.Acquire(_output);
         _skipped.Clear();
         var learner = _model.Learner;
         using var optimizer = new Sgd(learner.Parameters, _options.Momentum, _options.WeightDecay);
+        var notes = new List<string>();
+        if (runLock.TakenOver is { } stale)
+            notes.Add($"took over the lock of a run that is no longer running ({stale})");
+        notes.AddRange(AtomicFile.DeleteStaleTemps(_output).Concat(AtomicFile.DeleteStaleTemps(TrainingCheckpoint.FolderOf(_output)))
+            .Select(path => $"deleted {path}, left by a write that was interrupted"));
+
         var firstEpoch = 0;
-        var latest = TrainingCheckpoint.Latest(_output);
-        if (latest is { } checkpoint)
+        string? resumedFrom = null;
+        var checkpoints = TrainingCheckpoint.All(_output);
+        if (checkpoints.Count > 0 && !resume)
+            throw new RunExistsException(_output, checkpoints[0].Path);
+        foreach (var (path, epochsDone) in checkpoints)
         {
-            if (!resume)
-                throw new InvalidOperationException($"{_output} already holds a run ({checkpoint.Path}); pass --resume to continue it or choose another output folder");
-            var metadata = TrainingCheckpoint.Restore(checkpoint.Path, learner, optimizer);
-            CheckSameRun(metadata, checkpoint.Path);
-            firstEpoch = checkpoint.EpochsDone;
+            if (epochsDone > _options.Epochs)
+            {
+                notes.Add($"ignored {path}: beyond the {_options.Epochs} planned epochs");
+                continue;
+            }
+            CheckSameRun(TrainingCheckpoint.ReadMetadata(path), path, notes);
+            TrainingCheckpoint.Restore(path, learner, optimizer);
+            (firstEpoch, resumedFrom) = (epochsDone, path);
+            break;
         }
 
         using var log = new TrainingLog(_output, firstEpoch);
-        if (firstEpoch > 0)
+        foreach (var note in notes)
+            log.Line(note);
+        if (resumedFrom is not null)
         {
-            log.Line($"resumed from {latest!.Value.Path} after epoch {firstEpoch}");
+            log.Line($"resumed from {resumedFrom} after epoch {firstEpoch}");
         }
         else
         {
             log.Line($"training {_description["method"]} on {_data.Source}: {_data.Items.Count} images, {_model.ClassNames.Count} classes");
             log.Line($"settings: {_description["training"]}");
+            log.Line($"precision: {_model.Clip.PrecisionChoice}");
         }
 
         var schedule = _options.LearningRateSchedule;
@@ -120,9 +144,11 @@ public sealed class Trainer
                 {
                     optimizer.ZeroGrad();
                     var (logits, lossTensor) = Forward(images, labels);
+                    loss = lossTensor.item<float>();
+                    if (!double.IsFinite(loss))
+                        throw Diverged(log, epoch, step, loss);
                     lossTensor.backward();
                     optimizer.Step(lr);
-                    loss = lossTensor.item<float>();
                     var hits = logits.argmax(1).eq(labels).sum().item<long>();
                     accuracy = (double)hits / labels.shape[0];
                     (lossSum, correct, seen) = (lossSum + loss * labels.shape[0], correct + hits, seen + labels.shape[0]);
@@ -139,6 +165,9 @@ public sealed class Trainer
 
             foreach (var skip in _skipped.Skip(skippedBefore))
                 log.Line($"skipped unreadable image {skip.Path}: {skip.Problem}");
+            // A finite loss can still end in an update that overflows: never save non-finite parameters.
+            if (!AllFinite(learner, optimizer))
+                throw Diverged(log, epoch, StepsPerEpoch - 1, double.PositiveInfinity);
             TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description);
             log.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch + 1}/{_options.Epochs}: lr {lr:G4}, loss {lossSum / Math.Max(seen, 1):F4}, accuracy {100.0 * correct / Math.Max(seen, 1):F2}%, {clock.Elapsed:hh\\:mm\\:ss} elapsed"));
@@ -147,6 +176,21 @@ public sealed class Trainer
         PromptCheckpoint.Save(FinalPromptsPath, learner, new Dictionary<string, string>(_description) { ["epoch"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) });
         log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; --strict makes them fatal)");
         return FinalPromptsPath;
+    }
+
+    TrainingDivergedException Diverged(TrainingLog log, int epoch, int step, double loss)
+    {
+        var error = new TrainingDivergedException(epoch + 1, step + 1, loss);
+        var kept = TrainingCheckpoint.All(_output).FirstOrDefault(c => c.EpochsDone <= epoch);
+        log.Line($"stopped: {error.Message}; " + (kept.Path is null ? "no checkpoint was written" : $"the last good checkpoint is {kept.Path}"));
+        return error;
+    }
+
+    static bool AllFinite(PromptLearner learner, Sgd optimizer)
+    {
+        using var scope = NewDisposeScope();
+        return learner.Parameters.Select(p => (Tensor)p.Value).Concat(optimizer.MomentumBuffers.Values)
+            .All(t => t.isfinite().all().item<bool>());
     }
 
     /// <summary>The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on.</summary>
@@ -181,19 +225,99 @@ public sealed class Trainer
         return new BatchLoader(_data.Items, batches, load, _options.PrefetchBatches, skipUnreadable: !_options.Strict, skipped: _skipped.Enqueue);
     }
 
-    void CheckSameRun(IReadOnlyDictionary<string, string> saved, string path)
+    /// <summary>
+    /// Refuses a checkpoint or final prompts of another run, naming each difference (was X, now Y). A key
+    /// absent from files written before it was recorded (the data fingerprint) cannot be compared: that
+    /// is noted when <paramref name="notes"/> is given, not refused.
+    /// </summary>
+    void CheckSameRun(IReadOnlyDictionary<string, string> saved, string path, List<string>? notes = null)
     {
-        foreach (var key in new[] { "method", "n_ctx", "n_ctx_vision", "text_depth", "vision_depth", "ctx_init", "classnames", "backbone_config_hash", "training" })
+        var differences = new List<string>();
+        foreach (var key in ComparedKeys)
         {
-            saved.TryGetValue(key, out var was);
-            if (was != _description[key])
-                throw new InvalidDataException($"{path}: cannot resume: '{key}' was {was ?? "(absent)"} in the checkpoint, {_description[key]} now");
+            var now = _description[key];
+            if (!saved.TryGetValue(key, out var was))
+            {
+                if (key is DataKey)
+                {
+                    notes?.Add($"{path} does not record its training data, so the data could not be compared");
+                    continue;
+                }
+                differences.Add($"{key} was absent, now {now}");
+            }
+            else if (key is TrainingKey)
+            {
+                differences.AddRange(TrainingDifferences(was, now));
+            }
+            else if (was != now)
+            {
+                differences.Add($"{key} was {was}, now {now}");
+            }
+        }
+        if (differences.Count > 0)
+            throw new UserInputException($"{path}: cannot resume a different run: {string.Join("; ", differences)}; use the run's settings or another output folder");
+    }
+
+    const string DataKey = "data";
+    const string TrainingKey = "training";
+
+    static readonly string[] ComparedKeys =
+        ["method", "n_ctx", "n_ctx_vision", "text_depth", "vision_depth", "ctx_init", "classnames", "backbone_config_hash", "precision", DataKey, TrainingKey];
+
+    /// <summary>The hyper-parameters that differ between two <c>training</c> records, one "name was X, now Y" each.</summary>
+    static IEnumerable<string> TrainingDifferences(string was, string now)
+    {
+        JsonObject? before;
+        try
+        {
+            before = JsonNode.Parse(was) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            before = null;
+        }
+        var after = JsonNode.Parse(now)!.AsObject();
+        if (before is null)
+        {
+            yield return $"training was {was}, now {now}";
+            yield break;
+        }
+        foreach (var name in before.Select(p => p.Key).Union(after.Select(p => p.Key)))
+        {
+            var a = before[name]?.ToJsonString() ?? "absent";
+            var b = after[name]?.ToJsonString() ?? "absent";
+            if (a != b)
+                yield return $"{name} was {a}, now {b}";
         }
     }
 
-    static Dictionary<string, string> Describe(PromptedClip model, TrainingOptions options, string backbone)
+    /// <summary>
+    /// "N images, C classes, sha256 …": a fingerprint of the images' paths (relative to their common
+    /// folder, so a moved dataset still matches), sizes and labels, in order.
+    /// </summary>
+    internal static string DataFingerprint(ImageDataset data)
+    {
+        var paths = data.Items.Select(i => Path.GetFullPath(i.Path)).ToList();
+        var root = paths.Count == 0 ? "" : Path.GetDirectoryName(paths[0]) ?? "";
+        foreach (var path in paths)
+            while (root.Length > 0 && !path.StartsWith(root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                root = Path.GetDirectoryName(root) ?? "";
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        for (var i = 0; i < paths.Count; i++)
+        {
+            var info = new FileInfo(paths[i]);
+            var size = info.Exists ? info.Length : -1;
+            var relative = root.Length == 0 ? paths[i] : Path.GetRelativePath(root, paths[i]).Replace('\\', '/');
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{relative}\t{size}\t{data.Items[i].Label}\n")));
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{data.Items.Count} images, {data.ClassNames.Count} classes, sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}");
+    }
+
+    static Dictionary<string, string> Describe(PromptedClip model, ImageDataset data, TrainingOptions options, string backbone)
     {
         var description = PromptCheckpoint.Describe(model.Learner, backbone, model.ClassNames);
+        description[DataKey] = DataFingerprint(data);
         description["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture);
         description["precision"] = PrecisionSupport.Name(model.Clip.Precision);
         description["training"] = JsonSerializer.Serialize(new

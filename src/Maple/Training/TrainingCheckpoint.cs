@@ -18,7 +18,7 @@ public static partial class TrainingCheckpoint
 
     /// <summary>The checkpoint file of epoch <paramref name="epoch"/> (0-based) in <paramref name="folder"/>.</summary>
     public static string PathFor(string folder, int epoch) =>
-        Path.Combine(folder, "checkpoints", $"epoch-{epoch + 1:D3}.safetensors");
+        Path.Combine(FolderOf(folder), $"epoch-{epoch + 1:D3}.safetensors");
 
     /// <summary>Writes the state after epoch <paramref name="epoch"/>, atomically.</summary>
     public static void Save(string folder, int epoch, PromptLearner learner, Sgd optimizer, IReadOnlyDictionary<string, string> metadata)
@@ -28,19 +28,32 @@ public static partial class TrainingCheckpoint
         SafetensorsWriter.Write(PathFor(folder, epoch), tensors, withEpoch);
     }
 
-    /// <summary>The latest complete checkpoint in <paramref name="folder"/>: its path and the number of epochs it covers.</summary>
-    public static (string Path, int EpochsDone)? Latest(string folder)
+    /// <summary>The folder holding the checkpoints of the run in <paramref name="folder"/>.</summary>
+    public static string FolderOf(string folder) => Path.Combine(folder, "checkpoints");
+
+    /// <summary>Every epoch checkpoint in <paramref name="folder"/>, latest first: its path and the number of epochs it covers.</summary>
+    public static IReadOnlyList<(string Path, int EpochsDone)> All(string folder)
     {
-        var directory = Path.Combine(folder, "checkpoints");
+        var directory = FolderOf(folder);
         if (!Directory.Exists(directory))
-            return null;
+            return [];
         return Directory.GetFiles(directory, "epoch-*.safetensors")
             .Select(p => (Path: p, Match: EpochFile().Match(Path.GetFileName(p))))
-            .Where(x => x.Match.Success)
+            .Where(x => x.Match.Success && int.TryParse(x.Match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             .Select(x => (x.Path, EpochsDone: int.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture)))
             .OrderByDescending(x => x.EpochsDone)
-            .Cast<(string, int)?>()
-            .FirstOrDefault();
+            .ToList();
+    }
+
+    /// <summary>The latest checkpoint in <paramref name="folder"/> (of any epoch): its path and the number of epochs it covers.</summary>
+    public static (string Path, int EpochsDone)? Latest(string folder) =>
+        All(folder).Cast<(string, int)?>().FirstOrDefault();
+
+    /// <summary>The metadata of the checkpoint at <paramref name="path"/>, without reading its tensors.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return file.Metadata;
     }
 
     /// <summary>Restores prompts and momentum from <paramref name="path"/>; returns its metadata.</summary>

@@ -58,22 +58,39 @@ public sealed record TrainingOptions
     public LearningRateSchedule LearningRateSchedule =>
         new(LearningRate, Epochs, Schedule, WarmupEpochs, WarmupLearningRate);
 
-    /// <summary>Checks the values; errors name the option.</summary>
+    /// <summary>Checks the values; an error is an <see cref="InvalidSettingException"/> naming the property.</summary>
     public void Validate()
     {
-        if (Epochs < 1)
-            throw new ArgumentException($"--epochs must be at least 1 (got {Epochs})");
-        if (BatchSize < 1)
-            throw new ArgumentException($"--batch-size must be at least 1 (got {BatchSize})");
-        if (LearningRate <= 0 || double.IsNaN(LearningRate))
-            throw new ArgumentException($"--lr must be positive (got {LearningRate})");
-        if (WarmupEpochs < 0)
-            throw new ArgumentException($"--warmup-epochs must not be negative (got {WarmupEpochs})");
-        if (!(LoCoOpLambda >= 0) || double.IsInfinity(LoCoOpLambda))
-            throw new ArgumentException($"--locoop-lambda must be zero or positive (got {LoCoOpLambda})");
-        if (LoCoOpTopK is < 1)
-            throw new ArgumentException($"--locoop-top-k must be at least 1 (got {LoCoOpTopK})");
-        if (LoaderThreads < 1 || PrefetchBatches < 1)
-            throw new ArgumentException("loader threads and prefetch batches must be at least 1");
+        AtLeast(nameof(Epochs), Epochs, 1);
+        AtLeast(nameof(BatchSize), BatchSize, 1);
+        Positive(nameof(LearningRate), LearningRate);
+        NotNegative(nameof(Momentum), Momentum);
+        NotNegative(nameof(WeightDecay), WeightDecay);
+        AtLeast(nameof(WarmupEpochs), WarmupEpochs, 0);
+        if (WarmupEpochs > 0)
+            Positive(nameof(WarmupLearningRate), WarmupLearningRate);
+        NotNegative(nameof(LoCoOpLambda), LoCoOpLambda);
+        if (LoCoOpTopK is { } topK)
+            AtLeast(nameof(LoCoOpTopK), topK, 1);
+        AtLeast(nameof(LoaderThreads), LoaderThreads, 1);
+        AtLeast(nameof(PrefetchBatches), PrefetchBatches, 1);
+    }
+
+    static void AtLeast(string name, int value, int minimum)
+    {
+        if (value < minimum)
+            throw new InvalidSettingException(name, $"must be at least {minimum}", value);
+    }
+
+    static void Positive(string name, double value)
+    {
+        if (!(value > 0) || !double.IsFinite(value))
+            throw new InvalidSettingException(name, "must be a positive finite number", value);
+    }
+
+    static void NotNegative(string name, double value)
+    {
+        if (!(value >= 0) || !double.IsFinite(value))
+            throw new InvalidSettingException(name, "must be a finite number, zero or more", value);
     }
 }

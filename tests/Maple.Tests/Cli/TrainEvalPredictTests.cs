@@ -24,6 +24,8 @@ public sealed class TrainEvalPredictTests
             ["eval", "--model", model, "--prompts", prompts, "--data", data, "--output", temp["eval/results.json"], "--logits", temp["eval/logits.safetensors"], "--precision", "fp32"]));
         using var results = JsonDocument.Parse(File.ReadAllText(temp["eval/results.json"]));
         var accuracy = results.RootElement.GetProperty("accuracy").GetDouble();
+        Assert.Equal("fp32 (as requested)", results.RootElement.GetProperty("precision").GetString());
+        Assert.Contains(File.ReadAllLines(temp["run/train.log"]), line => line.EndsWith(" precision: fp32 (as requested)", StringComparison.Ordinal));
         var perClass = results.RootElement.GetProperty("per_class").EnumerateArray().ToList();
         Assert.Equal(3, perClass.Count);
         Assert.Equal(accuracy, perClass.Average(c => c.GetProperty("accuracy").GetDouble()), 9); // 3 images in each class

@@ -39,6 +39,26 @@ sealed partial class CheckpointFiles : IDisposable
         return folder;
     }
 
+    /// <summary>
+    /// The tiny-maple model as open_clip describes it: its heads are 64 wide in the image tower (192 / 3) and in
+    /// the text tower (128 / 2), and it uses QuickGELU.
+    /// </summary>
+    public const string TinyOpenClipConfig = """
+        {"model_cfg": {"embed_dim": 64, "quick_gelu": true,
+          "vision_cfg": {"image_size": 224, "layers": 3, "width": 192, "patch_size": 32},
+          "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 128, "heads": 2, "layers": 3}}}
+        """;
+
+    /// <summary>A folder with <paramref name="tensors"/> in OpenAI's layout and, unless null, <paramref name="openClipConfig"/> beside them.</summary>
+    public string OpenClipFolder(string name, IEnumerable<KeyValuePair<string, Tensor>> tensors, string? openClipConfig = TinyOpenClipConfig)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(Root, name)).FullName;
+        if (openClipConfig is not null)
+            File.WriteAllText(Path.Combine(folder, "open_clip_config.json"), openClipConfig);
+        SafetensorsWriter.Write(Path.Combine(folder, "open_clip_model.safetensors"), tensors);
+        return folder;
+    }
+
     /// <summary>A file of raw bytes: an 8-byte little-endian header length, the header, then the data.</summary>
     public string RawSafetensors(string name, long headerLength, string header, byte[] data)
     {

@@ -10,17 +10,15 @@ public sealed class ClipWeightLoadingTests : IDisposable
     readonly CheckpointFiles _files = new();
 
     [Fact]
-    public void OpenAILayoutLoadsWithInferredConfigAndIdenticalFeatures()
+    public void OpenAILayoutLoadsWithItsOpenClipConfigAndIdenticalFeatures()
     {
         using var scope = NewDisposeScope();
-        var folder = Directory.CreateDirectory(Path.Combine(_files.Root, "openai")).FullName;
-        var path = Path.Combine(folder, "ViT-tiny.safetensors");
-        Maple.Clip.Safetensors.SafetensorsWriter.Write(path, CheckpointFiles.ToOpenAI(CheckpointFiles.FixtureTensors()));
+        var folder = _files.OpenClipFolder("openai", CheckpointFiles.ToOpenAI(CheckpointFiles.FixtureTensors()));
+        var path = Path.Combine(folder, "open_clip_model.safetensors");
 
         using var openAI = ClipModel.Load(path, Precision.Fp32);
         using var huggingFace = ClipModel.Load(Fixtures.TinyMapleModel, Precision.Fp32);
 
-        // The tiny model's heads are 64 wide, as in every OpenAI CLIP, so inference recovers them too.
         var expected = new ClipConfig(
             new ClipTextConfig(49408, 128, 3, 2, 512, 77, "quick_gelu", 1e-5),
             new ClipVisionConfig(192, 3, 3, 768, 224, 32, "quick_gelu", 1e-5),
@@ -39,8 +37,7 @@ public sealed class ClipWeightLoadingTests : IDisposable
         using var scope = NewDisposeScope();
         var tensors = CheckpointFiles.ToOpenAI(CheckpointFiles.FixtureTensors());
         tensors.Remove("ln_final.bias");
-        var path = Path.Combine(_files.Root, "openai.safetensors");
-        Maple.Clip.Safetensors.SafetensorsWriter.Write(path, tensors);
+        var path = Path.Combine(_files.OpenClipFolder("openai-missing", tensors), "open_clip_model.safetensors");
 
         var error = Assert.Throws<InvalidDataException>(() => ClipModel.Load(path, Precision.Fp32));
         Assert.Contains(path, error.Message);

@@ -242,7 +242,7 @@ public sealed class BenchmarkLayoutTests : IDisposable
     public void DomainGeneralisationTargetsAreTestOnly()
     {
         MiniBenchmarks.ImageNetA(r);
-        var e = Assert.Throws<ArgumentException>(() => BenchmarkDatasets.Open(r.Root, "imagenet-a", "train"));
+        var e = Assert.Throws<UserInputException>(() => BenchmarkDatasets.Open(r.Root, "imagenet-a", "train"));
         Assert.Contains("testing only", e.Message);
         Assert.True(BenchmarkDatasets.Resolve("imagenet-a").TestOnly);
         Assert.False(BenchmarkDatasets.Resolve("imagenet").TestOnly);

@@ -69,9 +69,9 @@ public sealed class InspectorTests : IDisposable
         MiniBenchmarks.EuroSat(r);
         r.SplitFile("eurosat/split_zhou_EuroSAT.json", new()
         {
-            ["train"] = [("Forest/Forest_1.jpg", 1, "Forest")],
-            ["val"] = [("Forest/Forest_2.jpg", 1, "Forest")],
-            ["test"] = [("../../../etc/passwd", 1, "Forest")],
+            ["train"] = [("Forest/Forest_1.jpg", 0, "Forest")],
+            ["val"] = [("Forest/Forest_2.jpg", 0, "Forest")],
+            ["test"] = [("../../../etc/passwd", 0, "Forest")],
         });
         var report = InspectEuroSat();
         var load = Assert.Single(report.Of(ProblemKind.LoadError));

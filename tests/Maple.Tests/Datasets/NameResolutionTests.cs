@@ -35,7 +35,7 @@ public sealed class NameResolutionTests : IDisposable
     [Fact]
     public void UnknownNameListsTheKnownOnes()
     {
-        var e = Assert.Throws<ArgumentException>(() => BenchmarkDatasets.Resolve("cifar10"));
+        var e = Assert.Throws<UserInputException>(() => BenchmarkDatasets.Resolve("cifar10"));
         Assert.Contains("cifar10", e.Message);
         Assert.Contains("EuroSAT", e.Message);
         Assert.False(BenchmarkDatasets.IsKnown("cifar10"));
@@ -65,6 +65,6 @@ public sealed class NameResolutionTests : IDisposable
         var test = DatasetSource.Open(null, "test", dataRoot: r.Root, dataset: "dtd");
         Assert.Equal(3, test.Items.Count);
         Assert.Equal(["train", "val", "test"], DatasetSource.SplitNames(null, r.Root, "dtd"));
-        Assert.Throws<ArgumentException>(() => DatasetSource.Open(null, "test"));
+        Assert.Throws<UserInputException>(() => DatasetSource.Open(null, "test"));
     }
 }

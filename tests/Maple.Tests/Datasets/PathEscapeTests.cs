@@ -34,7 +34,7 @@ public sealed class PathEscapeTests : IDisposable
         MiniBenchmarks.EuroSat(r);
         r.SplitFile("eurosat/split_zhou_EuroSAT.json", new()
         {
-            ["train"] = [(r["eurosat/2750/Forest/Forest_1.jpg"], 1, "Forest")],
+            ["train"] = [(r["eurosat/2750/Forest/Forest_1.jpg"], 0, "Forest")],
         });
         Assert.Single(BenchmarkDatasets.Open(r.Root, "eurosat", "train").Items);
     }

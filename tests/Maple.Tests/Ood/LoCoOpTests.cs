@@ -121,8 +121,8 @@ public sealed class LoCoOpTests
     [Fact]
     public void OptionsAreChecked()
     {
-        Assert.Throws<ArgumentException>(() => new TrainingOptions { LoCoOpLambda = -0.1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new TrainingOptions { LoCoOpLambda = 0.25, LoCoOpTopK = 0 }.Validate());
+        Assert.Throws<InvalidSettingException>(() => new TrainingOptions { LoCoOpLambda = -0.1 }.Validate());
+        Assert.Throws<InvalidSettingException>(() => new TrainingOptions { LoCoOpLambda = 0.25, LoCoOpTopK = 0 }.Validate());
         Assert.Null(LoCoOpRegularizer.For(new TrainingOptions(), 10));
         Assert.Equal(2, LoCoOpRegularizer.For(new TrainingOptions { LoCoOpLambda = 0.25 }, 10)!.TopK);
         Assert.Equal(5, LoCoOpRegularizer.For(new TrainingOptions { LoCoOpLambda = 0.25, LoCoOpTopK = 5 }, 10)!.TopK);

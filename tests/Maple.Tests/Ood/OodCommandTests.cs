@@ -51,6 +51,7 @@ public sealed class OodCommandTests
                 Assert.Equal(values.Average(), root.GetProperty("average").GetProperty(metric).GetDouble(), 12);
             }
             Assert.Equal(prompts is null ? "zeroshot" : "maple", root.GetProperty("method").GetString());
+            Assert.Equal("fp32 (as requested)", root.GetProperty("precision").GetString());
             if (score == "glmcm")
                 Assert.Equal(0.5, root.GetProperty("score").GetProperty("lambda").GetDouble());
 

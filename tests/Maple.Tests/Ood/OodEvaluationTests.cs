@@ -20,7 +20,7 @@ public sealed class OodEvaluationTests
         using var fixture = new TinyMapleCase();
         using var learner = PromptLearners.Create(PromptConfig.ZeroShot(), fixture.Clip, fixture.Tokenizer, 0);
         var sets = new[] { new NamedDataset("flat", data) };
-        var error = Assert.Throws<ArgumentException>(() => OodEvaluation.Run(fixture.Clip, learner, fixture.Tokenizer, data, sets,
+        var error = Assert.Throws<UserInputException>(() => OodEvaluation.Run(fixture.Clip, learner, fixture.Tokenizer, data, sets,
             new OodScoreOptions(OodScore.Mcm)));
         Assert.Contains("--id-classes", error.Message);
         // Max-logit has no softmax and works with one class.

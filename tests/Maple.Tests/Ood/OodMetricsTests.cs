@@ -162,8 +162,8 @@ public sealed class OodMetricsTests
     [Fact]
     public void RejectsEmptySetsAndNaN()
     {
-        Assert.Throws<ArgumentException>(() => OodMetrics.Compute([], [1.0]));
-        Assert.Throws<ArgumentException>(() => OodMetrics.Compute([1.0], []));
+        Assert.Throws<UserInputException>(() => OodMetrics.Compute([], [1.0]));
+        Assert.Throws<UserInputException>(() => OodMetrics.Compute([1.0], []));
         Assert.Throws<ArgumentException>(() => OodMetrics.Compute([1.0, double.NaN], [0.0]));
     }
 }

@@ -120,9 +120,9 @@ public sealed class OodScoreTests
     {
         Assert.Equal(OodScore.GlMcm, OodScores.Parse("GLMCM"));
         Assert.Equal("maxlogit", OodScores.Name(OodScore.MaxLogit));
-        Assert.Throws<ArgumentException>(() => OodScores.Parse("msp"));
-        Assert.Throws<ArgumentException>(() => new OodScoreOptions(Temperature: 0).Validate());
-        Assert.Throws<ArgumentException>(() => new OodScoreOptions(Lambda: -1).Validate());
+        Assert.Throws<UserInputException>(() => OodScores.Parse("msp"));
+        Assert.Throws<InvalidSettingException>(() => new OodScoreOptions(Temperature: 0).Validate());
+        Assert.Throws<InvalidSettingException>(() => new OodScoreOptions(Lambda: -1).Validate());
     }
 
     /// <summary>

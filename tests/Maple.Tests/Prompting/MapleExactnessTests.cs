@@ -50,18 +50,9 @@ public sealed class MapleExactnessTests
         using var maple = fixture.CreateMaple();
         using var sgd = new Sgd(maple.Learner.Parameters, momentum: 0.9, weightDecay: 5e-4);
 
-        var losses = new List<float>();
-        for (var step = 0; step < 3; step++)
-        {
-            using var stepScope = NewDisposeScope();
-            sgd.ZeroGrad();
-            var loss = nn.functional.cross_entropy(maple.Logits(fixture.Images(step)), fixture.Labels(step));
-            loss.backward();
-            sgd.Step(0.0035);
-            losses.Add(loss.item<float>());
-        }
+        var losses = fixture.TrainThreeSteps(maple, sgd, 0.0035);
 
-        TensorAssert.RelativeClose(fixture.Expected.Read("train_losses"), tensor(losses.ToArray()), Tolerance, "train_losses");
+        TensorAssert.RelativeClose(fixture.Expected.Read("train_losses"), losses, Tolerance, "train_losses");
         foreach (var (name, parameter) in maple.Learner.Parameters)
             TensorAssert.RelativeClose(fixture.Expected.Read($"final.{name}"), parameter, Tolerance, $"final.{name}");
     }

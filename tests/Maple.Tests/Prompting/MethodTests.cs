@@ -8,7 +8,7 @@ public sealed class MethodTests
 {
     public static TheoryData<string> Methods => new(PromptMethods.Names);
 
-    static PromptConfig SmallConfig(PromptMethod method) => method switch
+    internal static PromptConfig SmallConfig(PromptMethod method) => method switch
     {
         PromptMethod.Maple => PromptConfig.Maple(2, 3),
         PromptMethod.CoOp => PromptConfig.CoOp(4),
@@ -132,9 +132,9 @@ public sealed class MethodTests
         Assert.Contains("unexpected: ", error.Message);
         Assert.Contains("prompt_learner.compound_prompts_text.1", error.Message);
 
-        var tooDeep = Assert.Throws<ArgumentException>(() => PromptLearners.Create(PromptConfig.Maple(2, 9), fixture.Clip, fixture.Tokenizer, 1));
+        var tooDeep = Assert.Throws<UserInputException>(() => PromptLearners.Create(PromptConfig.Maple(2, 9), fixture.Clip, fixture.Tokenizer, 1));
         Assert.Contains("depth 9", tooDeep.Message);
 
-        Assert.Throws<ArgumentException>(() => new PromptedClip(fixture.Clip, maple, fixture.Tokenizer, []));
+        Assert.Throws<UserInputException>(() => new PromptedClip(fixture.Clip, maple, fixture.Tokenizer, []));
     }
 }

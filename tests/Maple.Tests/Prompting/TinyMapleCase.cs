@@ -3,6 +3,7 @@ using Maple.Clip;
 using Maple.Clip.Safetensors;
 using Maple.Prompting;
 using Maple.Tokenization;
+using Maple.Training;
 using static TorchSharp.torch;
 
 namespace Maple.Tests.Prompting;
@@ -47,6 +48,22 @@ sealed class TinyMapleCase : IDisposable
     public Tensor Images(int step) => Inputs.Read("images")[step];
 
     public Tensor Labels(int step) => Inputs.Read("labels")[step];
+
+    /// <summary>Three SGD steps on batches 0, 1 and 2, as the reference scripts take them; returns each step's loss.</summary>
+    public Tensor TrainThreeSteps(PromptedClip prompted, Sgd sgd, double learningRate)
+    {
+        var losses = new float[3];
+        for (var step = 0; step < losses.Length; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            sgd.ZeroGrad();
+            var loss = nn.functional.cross_entropy(prompted.Logits(Images(step)), Labels(step));
+            loss.backward();
+            sgd.Step(learningRate);
+            losses[step] = loss.item<float>();
+        }
+        return tensor(losses);
+    }
 
     public void Dispose()
     {

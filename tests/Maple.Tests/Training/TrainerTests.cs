@@ -9,10 +9,40 @@ namespace Maple.Tests.Training;
 
 public sealed class TrainerTests
 {
-    static readonly TrainingOptions SmallRun = new() { Epochs = 3, BatchSize = 2, LearningRate = 0.01, Seed = 5 };
+    internal static readonly TrainingOptions SmallRun = new() { Epochs = 3, BatchSize = 2, LearningRate = 0.01, Seed = 5 };
 
-    static PromptedClip Maple(TinyMapleCase fixture, ImageDataset data, long seed) =>
+    internal static PromptedClip Maple(TinyMapleCase fixture, ImageDataset data, long seed) =>
         new(fixture.Clip, PromptLearners.Create(PromptConfig.Maple(2, 3), fixture.Clip, fixture.Tokenizer, seed), fixture.Tokenizer, data.ClassNames);
+
+    /// <summary>The parameters at the end of an uninterrupted <see cref="SmallRun"/> into <paramref name="folder"/>.</summary>
+    internal static Dictionary<string, Tensor> TrainUninterrupted(TinyMapleCase fixture, ImageDataset data, string folder)
+    {
+        using var model = Maple(fixture, data, SmallRun.Seed);
+        new Trainer(model, data, SmallRun, folder, "tiny-maple").Run();
+        return model.Learner.StateDict().ToDictionary(p => p.Key, p => p.Value.clone());
+    }
+
+    /// <summary>Starts <see cref="SmallRun"/> into <paramref name="folder"/> and kills it (cancels it) after global step <paramref name="step"/>.</summary>
+    internal static void StopAfterStep(TinyMapleCase fixture, ImageDataset data, string folder, int step)
+    {
+        using var model = Maple(fixture, data, SmallRun.Seed);
+        using var cancel = new CancellationTokenSource();
+        var trainer = new Trainer(model, data, SmallRun, folder, "tiny-maple");
+        Assert.Throws<OperationCanceledException>(() => trainer.Run(progress: new SyncProgress<TrainingProgress>(p =>
+        {
+            if (p.GlobalStep == step)
+                cancel.Cancel();
+        }), cancellation: cancel.Token));
+    }
+
+    /// <summary>Resumes the run in <paramref name="folder"/> from a learner of another init; asserts it ends at <paramref name="expected"/>.</summary>
+    internal static void AssertResumeReaches(TinyMapleCase fixture, ImageDataset data, string folder, Dictionary<string, Tensor> expected)
+    {
+        using var model = Maple(fixture, data, seed: 99); // a different init: everything must come from the checkpoint
+        new Trainer(model, data, SmallRun, folder, "tiny-maple").Run(resume: true);
+        foreach (var (name, value) in model.Learner.StateDict())
+            Assert.True(expected[name].equal(value).all().item<bool>(), $"{name} differs after resume");
+    }
 
     [Fact]
     public void WritesPromptsCheckpointsAndLogs()
@@ -58,37 +88,18 @@ public sealed class TrainerTests
         using var fixture = new TinyMapleCase();
         var data = ImageFolder.Load(PhotoFolder.Create(temp["data"]));
 
-        Dictionary<string, Tensor> uninterrupted;
-        using (var model = Maple(fixture, data, SmallRun.Seed))
-        {
-            new Trainer(model, data, SmallRun, temp["full"], "tiny-maple").Run();
-            uninterrupted = model.Learner.StateDict().ToDictionary(p => p.Key, p => p.Value.clone());
-        }
+        var uninterrupted = TrainUninterrupted(fixture, data, temp["full"]);
 
         // Kill the run in the middle of its second epoch, then resume it with fresh objects.
-        using (var model = Maple(fixture, data, SmallRun.Seed))
-        {
-            using var cancel = new CancellationTokenSource();
-            var trainer = new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple");
-            Assert.Throws<OperationCanceledException>(() => trainer.Run(progress: new SyncProgress<TrainingProgress>(p =>
-            {
-                if (p.GlobalStep == 6)
-                    cancel.Cancel();
-            }), cancellation: cancel.Token));
-        }
+        StopAfterStep(fixture, data, temp["killed"], step: 6);
         Assert.Equal(1, TrainingCheckpoint.Latest(temp["killed"])!.Value.EpochsDone);
-        Assert.Throws<InvalidOperationException>(() =>
+        Assert.Throws<RunExistsException>(() =>
         {
             using var model = Maple(fixture, data, SmallRun.Seed);
             new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple").Run(resume: false);
         });
 
-        using (var model = Maple(fixture, data, seed: 99)) // a different init: everything must come from the checkpoint
-        {
-            new Trainer(model, data, SmallRun, temp["killed"], "tiny-maple").Run(resume: true);
-            foreach (var (name, value) in model.Learner.StateDict())
-                Assert.True(uninterrupted[name].equal(value).all().item<bool>(), $"{name} differs after resume");
-        }
+        AssertResumeReaches(fixture, data, temp["killed"], uninterrupted);
         Assert.Equal(12, File.ReadAllLines(temp["killed/train.jsonl"]).Length);
     }
 
@@ -101,9 +112,9 @@ public sealed class TrainerTests
         using (var model = Maple(fixture, data, 1))
             new Trainer(model, data, SmallRun with { Epochs = 1 }, temp["run"], "tiny-maple").Run();
         using var again = Maple(fixture, data, 1);
-        var error = Assert.Throws<InvalidDataException>(() =>
+        var error = Assert.Throws<UserInputException>(() =>
             new Trainer(again, data, SmallRun with { Epochs = 2, LearningRate = 0.5 }, temp["run"], "tiny-maple").Run(resume: true));
-        Assert.Contains("training", error.Message);
+        Assert.Contains("epochs was 1, now 2; lr was 0.01, now 0.5", error.Message);
     }
 
     [Fact]

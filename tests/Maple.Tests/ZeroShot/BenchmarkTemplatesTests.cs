@@ -34,7 +34,7 @@ public sealed class BenchmarkTemplatesTests
         Assert.Equal("a photo of a {}, a type of pet.", PromptTemplates.ForBenchmark("oxford_pets"));
         Assert.Equal("{} texture.", PromptTemplates.ForBenchmark("dtd"));
         Assert.Equal("a photo of a {}.", PromptTemplates.ForBenchmark("imagenet-a"));
-        Assert.Throws<ArgumentException>(() => PromptTemplates.ForBenchmark("cifar10"));
+        Assert.Throws<UserInputException>(() => PromptTemplates.ForBenchmark("cifar10"));
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class BenchmarkTemplatesTests
         using var plain = new PromptedClip(fixture.Clip, zeroShot, fixture.Tokenizer, ["sea_lion"]);
         Assert.Equal(["a photo of a sea lion."], plain.PromptTexts);
 
-        var error = Assert.Throws<ArgumentException>(() => new PromptedClip(fixture.Clip, coop, fixture.Tokenizer, ["cat"], ["a {}."]));
+        var error = Assert.Throws<UserInputException>(() => new PromptedClip(fixture.Clip, coop, fixture.Tokenizer, ["cat"], ["a {}."]));
         Assert.Contains("zero-shot", error.Message);
-        Assert.Throws<ArgumentException>(() => new PromptedClip(fixture.Clip, zeroShot, fixture.Tokenizer, ["cat"], ["no placeholder"]));
-        Assert.Throws<ArgumentException>(() => new PromptedClip(fixture.Clip, zeroShot, fixture.Tokenizer, ["cat"], []));
+        Assert.Throws<UserInputException>(() => new PromptedClip(fixture.Clip, zeroShot, fixture.Tokenizer, ["cat"], ["no placeholder"]));
+        Assert.Throws<UserInputException>(() => new PromptedClip(fixture.Clip, zeroShot, fixture.Tokenizer, ["cat"], []));
     }
 }

@@ -58,10 +58,10 @@ public sealed class EnsemblingTests : IDisposable
     [Fact]
     public void BadClassListsAndTemplatesAreRefused()
     {
-        Assert.Throws<ArgumentException>(() => new ZeroShotClassifier(_case.Features, []));
-        Assert.Throws<ArgumentException>(() => new ZeroShotClassifier(_case.Features, ["cat", " "]));
-        Assert.Throws<ArgumentException>(() => new ZeroShotClassifier(_case.Features, ["cat"], []));
-        var error = Assert.Throws<ArgumentException>(() => new ZeroShotClassifier(_case.Features, ["cat"], ["a photo of a cat."]));
+        Assert.Throws<UserInputException>(() => new ZeroShotClassifier(_case.Features, []));
+        Assert.Throws<UserInputException>(() => new ZeroShotClassifier(_case.Features, ["cat", " "]));
+        Assert.Throws<UserInputException>(() => new ZeroShotClassifier(_case.Features, ["cat"], []));
+        var error = Assert.Throws<UserInputException>(() => new ZeroShotClassifier(_case.Features, ["cat"], ["a photo of a cat."]));
         Assert.Contains("a photo of a cat.", error.Message);
     }
 

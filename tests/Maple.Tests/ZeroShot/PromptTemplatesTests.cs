@@ -46,7 +46,7 @@ public sealed class PromptTemplatesTests : IDisposable
     {
         Assert.Equal("a photo of a sea lion.", PromptTemplates.Format(PromptTemplates.Default, "sea_lion"));
         Assert.Equal("the great white shark in a video game.", PromptTemplates.Format("the {} in a video game.", "great_white shark"));
-        Assert.Throws<ArgumentException>(() => PromptTemplates.Validate("no placeholder"));
+        Assert.Throws<UserInputException>(() => PromptTemplates.Validate("no placeholder"));
     }
 
     public void Dispose() => _temp.Dispose();

@@ -30,6 +30,7 @@ public sealed class ZeroShotCommandTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(output));
         var root = json.RootElement;
         Assert.Equal(Fixtures.TinyMapleModel, root.GetProperty("model").GetString());
+        Assert.Equal("fp32 (as requested)", root.GetProperty("precision").GetString());
         Assert.Equal(_case.ClassNames, root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!));
         Assert.Equal([PromptTemplates.Default], root.GetProperty("templates").EnumerateArray().Select(e => e.GetString()!));
 

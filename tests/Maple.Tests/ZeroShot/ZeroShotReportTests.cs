@@ -44,7 +44,7 @@ public sealed class ZeroShotReportTests : IDisposable
     public void OtherExtensionsAndMismatchedRowsAreRefused()
     {
         Assert.False(ZeroShotReport.IsSupportedOutput("r.txt"));
-        Assert.Throws<ArgumentException>(() => Report().Write(_temp.Combine("r.txt")));
+        Assert.Throws<UserInputException>(() => Report().Write(_temp.Combine("r.txt")));
         Assert.Throws<ArgumentException>(() => new ZeroShotReport("m", ["a", "b", "c"], ["{}"], Report().Predictions));
     }
 

@@ -33,6 +33,9 @@ enum PickleGlobalKind
     InertClass,
     NumpyDtype,
     NumpyScalar,
+    TorchScriptClass,
+    TorchScriptList,
+    TorchScriptTypeTag,
 }
 
 /// <summary>A global (class or function) the pickle referred to and the allow-list accepted. It is only a name: nothing is imported or run.</summary>

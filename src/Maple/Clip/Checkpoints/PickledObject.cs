@@ -4,7 +4,8 @@ namespace Maple.Clip.Checkpoints;
 /// An inert record of a Python object of an allow-listed class that is neither a tensor nor a plain
 /// container: the optimizer and learning-rate scheduler objects that Dassl-style checkpoints pickle
 /// inside their scheduler state (a warm-up scheduler keeps its successor scheduler, and with it the
-/// optimizer, as an attribute). The class is never instantiated; its pickled state is kept as data.
+/// optimizer, as an attribute), and the <c>__torch__.*</c> modules of a TorchScript archive. The class is
+/// never instantiated and none of its code runs; its pickled state is kept as data.
 /// </summary>
 public sealed class PickledObject
 {

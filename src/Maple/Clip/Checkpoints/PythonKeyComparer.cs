@@ -12,7 +12,8 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
 {
     // A pickle can build tuples that share sub-tuples through its memo, so a key of a few hundred bytes
     // can stand for an exponentially large tree: hashing looks at a bounded number of elements, and
-    // comparing more than that many is refused as a malformed file.
+    // comparing more than that many is refused as a malformed file. Tuples nested deeper than
+    // CheckpointLimits.MaxNestingDepth are refused before the recursion could exhaust the stack.
     const int MaxVisits = 100_000;
 
     public static PythonKeyComparer Instance { get; } = new();
@@ -20,17 +21,24 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
     public new bool Equals(object? x, object? y)
     {
         var budget = MaxVisits;
-        return Equals(x, y, ref budget);
+        return Equals(x, y, ref budget, 0);
     }
 
     public int GetHashCode(object obj)
     {
         var budget = MaxVisits;
-        return Hash(obj, ref budget);
+        return Hash(obj, ref budget, 0);
     }
 
-    static bool Equals(object? x, object? y, ref int budget)
+    static void CheckDepth(int depth)
     {
+        if (depth > CheckpointLimits.MaxNestingDepth)
+            throw new InvalidDataException($"a dict key or set member nests tuples deeper than {CheckpointLimits.MaxNestingDepth} levels");
+    }
+
+    static bool Equals(object? x, object? y, ref int budget, int depth)
+    {
+        CheckDepth(depth);
         if (--budget < 0)
             throw new InvalidDataException("a dict key or set member too large to compare");
         if (ReferenceEquals(x, y))
@@ -50,7 +58,7 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
                     return false;
                 for (var i = 0; i < a.Length; i++)
                 {
-                    if (!Equals(a[i], b[i], ref budget))
+                    if (!Equals(a[i], b[i], ref budget, depth + 1))
                         return false;
                 }
                 return true;
@@ -60,8 +68,9 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
         }
     }
 
-    static int Hash(object? obj, ref int budget)
+    static int Hash(object? obj, ref int budget, int depth)
     {
+        CheckDepth(depth);
         switch (obj)
         {
             case null:
@@ -87,7 +96,7 @@ sealed class PythonKeyComparer : IEqualityComparer<object>
                 {
                     if (--budget < 0)
                         break;
-                    combined.Add(Hash(item, ref budget));
+                    combined.Add(Hash(item, ref budget, depth + 1));
                 }
                 return combined.ToHashCode();
             default:

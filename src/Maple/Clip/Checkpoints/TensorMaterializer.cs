@@ -6,20 +6,29 @@ namespace Maple.Clip.Checkpoints;
 
 /// <summary>
 /// Replaces the <see cref="PendingTensor"/>s in an unpickled object graph with tensors, reading each
-/// storage once. Every view is checked against its storage before it is taken, so a hostile file cannot
-/// make <c>as_strided</c> read outside the storage's memory.
+/// storage once. Every view is checked against its storage before the storage is read, so a hostile file
+/// cannot make <c>as_strided</c> read outside the storage's memory, and the bytes of the storages read and of
+/// the views copied out of them are counted against <paramref name="budget"/> before they are allocated.
 /// </summary>
-sealed class TensorMaterializer(ITorchStorageSource storages, string source) : IDisposable
+/// <remarks>
+/// A view with more elements than its storage (zero strides, as <c>expand</c> makes, or overlapping ones) is
+/// never copied: its copy could be far larger than the file (a 1 KB file can declare a [100000, 10000] view of
+/// one float). It stays a strided view of its storage, and is listed in <see cref="ExpandedViews"/> so that
+/// readers of state dicts can refuse it.
+/// </remarks>
+sealed class TensorMaterializer(ITorchStorageSource storages, string source, long budget) : IDisposable
 {
-    // Graphs from torch.save are shallow; a hostile pickle could nest containers deeply enough to overflow the stack.
-    const int MaxDepth = 1000;
-
     readonly Dictionary<(TorchStorageRef, ScalarType), Tensor> storageTensors = [];
     readonly Dictionary<PendingTensor, Tensor> built = new(ReferenceEqualityComparer.Instance);
     readonly HashSet<object> visited = new(ReferenceEqualityComparer.Instance);
+    readonly HashSet<Tensor> expandedViews = new(ReferenceEqualityComparer.Instance);
+    long allocated;
 
     /// <summary>The tensors made so far, to dispose if loading fails.</summary>
     public IEnumerable<Tensor> Tensors => built.Values;
+
+    /// <summary>The tensors that are views with more elements than their storage (see the remarks).</summary>
+    public IReadOnlySet<Tensor> ExpandedViews => expandedViews;
 
     /// <summary>Resolves the graph under <paramref name="root"/> in place (containers are reused) and returns the new root.</summary>
     public object? Resolve(object? root) => Resolve(root, 0);
@@ -34,8 +43,8 @@ sealed class TensorMaterializer(ITorchStorageSource storages, string source) : I
 
     object? Resolve(object? value, int depth)
     {
-        if (depth > MaxDepth)
-            throw new InvalidDataException($"{source} nests containers deeper than {MaxDepth} levels");
+        if (depth > CheckpointLimits.MaxNestingDepth)
+            throw new InvalidDataException($"{source} nests containers deeper than {CheckpointLimits.MaxNestingDepth} levels");
         switch (value)
         {
             case PendingTensor pending:
@@ -112,23 +121,44 @@ sealed class TensorMaterializer(ITorchStorageSource storages, string source) : I
         if (numel == 0)
             return torch.empty(size, pending.Dtype);
 
-        var storage = StorageTensor(pending.Storage, pending.Dtype);
-        var storageNumel = storage.numel();
+        var elementSize = TorchDtypes.ElementSize(pending.Dtype);
+        var storageNumel = pending.Storage.ByteCount / elementSize;
         if (last >= storageNumel)
             throw new InvalidDataException($"{what} (offset {offset}, strides [{string.Join(", ", stride)}]) reaches element {last} of a storage of {storageNumel}");
 
+        var storage = StorageTensor(pending.Storage, pending.Dtype);
         // A tensor that is its whole storage shares it, as tied weights do in PyTorch; any other view gets
-        // its own contiguous copy so that a small slice does not keep a large storage alive.
+        // its own contiguous copy so that a small slice does not keep a large storage alive. A view with more
+        // elements than its storage is left a view (see the remarks).
         if (offset == 0 && numel == storageNumel && IsContiguous(size, stride))
             return storage.view(size);
+        if (numel > storageNumel)
+        {
+            var expanded = storage.as_strided(size, stride, offset);
+            expandedViews.Add(expanded);
+            return expanded;
+        }
+        Charge(numel * elementSize, $"a view of size [{string.Join(", ", size)}] on storage '{pending.Storage.Key}'");
         using var view = storage.as_strided(size, stride, offset);
         return view.is_contiguous() ? view.clone() : view.contiguous();
+    }
+
+    void Charge(long bytes, string what)
+    {
+        allocated += bytes;
+        if (allocated > budget)
+            throw new InvalidDataException(
+                $"{source}: reading its tensors needs more than {budget >> 20} MiB (at {what}), more than a file of its size " +
+                "can hold; " + CheckpointLimits.RaiseHint(nameof(CheckpointLimits.TensorBytesPerFileByte)));
     }
 
     Tensor StorageTensor(TorchStorageRef storage, ScalarType dtype)
     {
         if (!storageTensors.TryGetValue((storage, dtype), out var tensor))
+        {
+            Charge(storage.ByteCount, $"storage '{storage.Key}'");
             storageTensors[(storage, dtype)] = tensor = storages.Read(storage, dtype);
+        }
         return tensor;
     }
 

@@ -5,13 +5,23 @@ namespace Maple.Clip.Checkpoints;
 /// <summary>One of the file layouts torch.save writes: the pickle, and where its storages' bytes are.</summary>
 abstract class TorchCheckpointFile : ITorchStorageSource, IDisposable
 {
-    protected TorchCheckpointFile(string path) => Path = path;
+    protected TorchCheckpointFile(string path, CheckpointLimits limits)
+    {
+        Path = path;
+        Limits = limits;
+    }
 
     /// <summary>The file, for messages.</summary>
     public string Path { get; }
 
+    /// <summary>What reading the file may allocate.</summary>
+    public CheckpointLimits Limits { get; }
+
+    /// <summary>The file's length in bytes, which bounds what reading it may allocate.</summary>
+    public abstract long Length { get; }
+
     /// <summary>Opens the file in the layout its first bytes announce.</summary>
-    public static TorchCheckpointFile Open(string path)
+    public static TorchCheckpointFile Open(string path, CheckpointLimits limits)
     {
         var head = new byte[4];
         int read;
@@ -20,11 +30,11 @@ abstract class TorchCheckpointFile : ITorchStorageSource, IDisposable
         // PyTorch 1.6+ writes a zip archive; older versions (and _use_new_zipfile_serialization=False)
         // write a sequence of pickles followed by the raw storages.
         if (read >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K')
-            return new TorchZipFile(path);
+            return new TorchZipFile(path, limits);
         if (read >= 1 && head[0] == 0x80)
-            return new TorchLegacyFile(path);
+            return new TorchLegacyFile(path, limits);
         throw new InvalidDataException(
-            $"{path} is not a torch.save file: it is neither a zip archive nor a pickle{(read == 0 ? " (the file is empty)" : "")}");
+            $"{path} is not a PyTorch file (torch.save or torch.jit.save): it is neither a zip archive nor a pickle{(read == 0 ? " (the file is empty)" : "")}");
     }
 
     /// <summary>Runs the checkpoint's main pickle; tensors in the result are still <see cref="PendingTensor"/>s.</summary>

@@ -21,22 +21,67 @@ namespace Maple.Clip.Checkpoints;
 /// contiguous CPU <see cref="Tensor"/>s of the saved dtype, without autograd; allow-listed optimizer and
 /// scheduler objects as <see cref="PickledObject"/>. The caller owns (and should dispose) the tensors.
 /// A tensor that is exactly its whole storage shares that memory with other such views of it, as in
-/// PyTorch; any other view (a slice, a transpose, an expansion) is copied out.
+/// PyTorch; any other view (a slice, a transpose) is copied out, except a view with more elements than its
+/// storage (zero or overlapping strides, as <c>expand</c> makes): it stays a non-contiguous view of its
+/// storage, because its copy could be far larger than the file. <see cref="LoadStateDict(string)"/> refuses
+/// such views. What reading may allocate is bounded by <see cref="CheckpointLimits"/>.
 /// </remarks>
 public static class TorchCheckpointReader
 {
     /// <summary>Loads the whole object graph that <c>torch.save</c> wrote to <paramref name="path"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="limits">What reading it may allocate; <see cref="CheckpointLimits.Default"/> when null.</param>
     /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
-    /// <exception cref="InvalidDataException">The file is not a readable torch.save file (the message names it).</exception>
-    public static object? Load(string path)
+    /// <exception cref="InvalidDataException">The file is not a readable torch.save file, or exceeds a limit (the message names it).</exception>
+    public static object? Load(string path, CheckpointLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = TorchCheckpointFile.Open(path);
-        var root = file.Unpickle();
-        using var materializer = new TensorMaterializer(file, path);
+        using var file = TorchCheckpointFile.Open(path, limits ?? CheckpointLimits.Default);
+        return Materialize(file, file.Unpickle(), out _);
+    }
+
+    /// <summary>
+    /// Loads a state dict: the file's top-level dict when all its values are tensors, or else the
+    /// <c>"state_dict"</c> entry of a checkpoint dict (as Dassl and many trainers save it, next to
+    /// <c>epoch</c>, <c>optimizer</c> and <c>scheduler</c> entries, which are parsed and dropped).
+    /// </summary>
+    /// <returns>The tensors by parameter name, in the order they were saved. The caller owns them.</returns>
+    /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
+    /// <exception cref="InvalidDataException">The file is unreadable, exceeds a limit or holds no state dict.</exception>
+    public static OrderedDictionary<string, Tensor> LoadStateDict(string path) => LoadStateDict(path, out _);
+
+    /// <summary>
+    /// Loads a state dict as <see cref="LoadStateDict(string)"/> does, and also returns the checkpoint dict's
+    /// other top-level entries whose values are plain scalars (Dassl's <c>epoch</c>, a <c>best_acc</c>, a
+    /// <c>val_result</c> of None): string keys to <see cref="long"/>, <see cref="double"/>, <see cref="bool"/>,
+    /// <see cref="string"/> or null. Empty when the file is a bare state dict.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="entries">The checkpoint dict's scalar entries.</param>
+    /// <param name="limits">What reading it may allocate; <see cref="CheckpointLimits.Default"/> when null.</param>
+    /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
+    /// <exception cref="InvalidDataException">The file is unreadable, exceeds a limit or holds no state dict.</exception>
+    public static OrderedDictionary<string, Tensor> LoadStateDict(string path, out IReadOnlyDictionary<string, object?> entries,
+        CheckpointLimits? limits = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = TorchCheckpointFile.Open(path, limits ?? CheckpointLimits.Default);
+        var root = Materialize(file, file.Unpickle(), out var expanded);
+        IReadOnlyDictionary<string, object?> scalars = new Dictionary<string, object?>();
+        var result = ToStateDict(root, path, expanded, stateDict => scalars = ScalarEntries(root, stateDict));
+        entries = scalars;
+        return result;
+    }
+
+    /// <summary>Replaces the pending tensors under <paramref name="root"/> with tensors read from <paramref name="file"/>.</summary>
+    internal static object? Materialize(TorchCheckpointFile file, object? root, out IReadOnlySet<Tensor> expandedViews)
+    {
+        using var materializer = new TensorMaterializer(file, file.Path, file.Limits.TensorBudget(file.Length));
         try
         {
-            return materializer.Resolve(root);
+            var resolved = materializer.Resolve(root);
+            expandedViews = materializer.ExpandedViews;
+            return resolved;
         }
         catch
         {
@@ -47,31 +92,18 @@ public static class TorchCheckpointReader
     }
 
     /// <summary>
-    /// Loads a state dict: the file's top-level dict when all its values are tensors, or else the
-    /// <c>"state_dict"</c> entry of a checkpoint dict (as Dassl and many trainers save it, next to
-    /// <c>epoch</c>, <c>optimizer</c> and <c>scheduler</c> entries, which are parsed and dropped).
+    /// The state dict of a materialised graph (shown to <paramref name="inspect"/> first), as named tensors the caller
+    /// owns; every other tensor of the graph is disposed. Views with more elements than their storage are refused:
+    /// a parameter is never one, and copying it could take far more memory than the file.
     /// </summary>
-    /// <returns>The tensors by parameter name, in the order they were saved. The caller owns them.</returns>
-    /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
-    /// <exception cref="InvalidDataException">The file is unreadable or holds no state dict.</exception>
-    public static OrderedDictionary<string, Tensor> LoadStateDict(string path) => LoadStateDict(path, out _);
-
-    /// <summary>
-    /// Loads a state dict as <see cref="LoadStateDict(string)"/> does, and also returns the checkpoint dict's
-    /// other top-level entries whose values are plain scalars (Dassl's <c>epoch</c>, a <c>best_acc</c>, a
-    /// <c>val_result</c> of None): string keys to <see cref="long"/>, <see cref="double"/>, <see cref="bool"/>,
-    /// <see cref="string"/> or null. Empty when the file is a bare state dict.
-    /// </summary>
-    /// <exception cref="UnsafePickleException">The pickle names a global or uses an opcode outside the allow-list.</exception>
-    /// <exception cref="InvalidDataException">The file is unreadable or holds no state dict.</exception>
-    public static OrderedDictionary<string, Tensor> LoadStateDict(string path, out IReadOnlyDictionary<string, object?> entries)
+    internal static OrderedDictionary<string, Tensor> ToStateDict(object? root, string path, IReadOnlySet<Tensor> expandedViews,
+        Action<OrderedDictionary<object, object?>>? inspect = null)
     {
-        var root = Load(path);
         var result = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
             var stateDict = FindStateDict(root, path);
-            entries = ScalarEntries(root, stateDict);
+            inspect?.Invoke(stateDict);
             var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
             foreach (var (key, value) in stateDict)
             {
@@ -79,6 +111,10 @@ public static class TorchCheckpointReader
                     throw new InvalidDataException($"{path}: its state dict has a key that is not a string ({key})");
                 if (value is not Tensor tensor)
                     throw new InvalidDataException($"{path}: state dict entry '{name}' is {TorchGlobals.Describe(value)}, not a tensor");
+                if (expandedViews.Contains(tensor))
+                    throw new InvalidDataException(
+                        $"{path}: state dict entry '{name}' of size [{string.Join(", ", tensor.shape)}] is a view with more elements " +
+                        "than its storage (zero or overlapping strides, as expand() makes); save it with .contiguous() or .clone()");
                 // One tensor saved under two names gets a handle per name, so each can be disposed on its own.
                 result.Add(name, seen.Add(tensor) ? tensor : tensor.view(tensor.shape));
             }

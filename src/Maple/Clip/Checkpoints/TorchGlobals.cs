@@ -69,13 +69,32 @@ static class TorchGlobals
         ["copy_reg"] = "copyreg",
     };
 
-    /// <summary>Accepts an allow-listed global or refuses the pickle, naming the global.</summary>
-    public static PickleGlobal Resolve(string module, string name, string source)
+    // What TorchScript's own pickler writes besides tensors and containers: typed lists are rebuilt by these
+    // helpers from a plain list, and a container's static type is attached by restore_type_tag.
+    static readonly Dictionary<string, PickleGlobalKind> TorchScriptHelpers = new(StringComparer.Ordinal)
+    {
+        ["torch.jit._pickle.build_intlist"] = PickleGlobalKind.TorchScriptList,
+        ["torch.jit._pickle.build_doublelist"] = PickleGlobalKind.TorchScriptList,
+        ["torch.jit._pickle.build_boollist"] = PickleGlobalKind.TorchScriptList,
+        ["torch.jit._pickle.build_tensorlist"] = PickleGlobalKind.TorchScriptList,
+        ["torch.jit._pickle.restore_type_tag"] = PickleGlobalKind.TorchScriptTypeTag,
+    };
+
+    /// <summary>
+    /// Accepts an allow-listed global or refuses the pickle, naming the global. In a TorchScript archive's pickle
+    /// (<paramref name="torchScript"/>), the archive's own <c>__torch__.*</c> classes are accepted as names of inert
+    /// records: their code is never compiled or run.
+    /// </summary>
+    public static PickleGlobal Resolve(string module, string name, string source, bool torchScript = false)
     {
         module = Python2Modules.GetValueOrDefault(module, module);
         var fullName = $"{module}.{name}";
         if (Fixed.TryGetValue(fullName, out var kind))
             return new PickleGlobal(module, name, kind);
+        if (torchScript && TorchScriptHelpers.TryGetValue(fullName, out var helper))
+            return new PickleGlobal(module, name, helper);
+        if (torchScript && (module == "__torch__" || module.StartsWith("__torch__.", StringComparison.Ordinal)))
+            return new PickleGlobal(module, name, PickleGlobalKind.TorchScriptClass);
         if (module == "torch" && TorchDtypes.TryGetStorageClass(name, out var storageDtype))
             return new PickleGlobal(module, name, PickleGlobalKind.StorageClass, storageDtype);
         if (module == "torch" && TorchDtypes.TryGetDtype(name, out var dtype))
@@ -106,13 +125,15 @@ static class TorchGlobals
         PickleGlobalKind.RebuildFromTypeV2 => RebuildFromType(callable, args, source),
         PickleGlobalKind.NumpyDtype => NumpyScalars.NewDtype(callable, args),
         PickleGlobalKind.NumpyScalar => NumpyScalars.Decode(callable, args),
+        PickleGlobalKind.TorchScriptList => args is [List<object?> list] ? list : throw Malformed(callable, "expected one list"),
+        PickleGlobalKind.TorchScriptTypeTag => args is [var value, string] ? value : throw Malformed(callable, "expected a value and a type name"),
         _ => throw Refused(callable, "calling it is not supported", source),
     };
 
     /// <summary>What the pickle's NEWOBJ opcode (<c>cls.__new__(cls, *args)</c>) means for an allowed class.</summary>
     public static object? New(PickleGlobal cls, object?[] args, string source) => cls.Kind switch
     {
-        PickleGlobalKind.InertClass => new PickledObject(cls.FullName, args),
+        PickleGlobalKind.InertClass or PickleGlobalKind.TorchScriptClass => new PickledObject(cls.FullName, args),
         PickleGlobalKind.OrderedDict or PickleGlobalKind.Dict or PickleGlobalKind.Counter or PickleGlobalKind.DefaultDict => NewDict(cls, [], 0),
         PickleGlobalKind.List => new List<object?>(),
         PickleGlobalKind.Set => NewSet(cls, []),
@@ -280,10 +301,23 @@ static class TorchGlobals
     public static object Key(object? value) =>
         value ?? throw new InvalidDataException("None as a dict key or set member is not supported");
 
+    /// <summary>A value as a Python user would name it, for messages.</summary>
     public static string Describe(object? value) => value switch
     {
         null => "None",
         PickleGlobal g => g.FullName,
+        PickledObject o => $"a {o.TypeName} object",
+        List<object?> => "a list",
+        object?[] => "a tuple",
+        OrderedDictionary<object, object?> => "a dict",
+        HashSet<object> => "a set",
+        string => "a string",
+        byte[] => "bytes",
+        bool => "a bool",
+        long or System.Numerics.BigInteger => "an int",
+        double => "a float",
+        PendingTensor or Tensor => "a tensor",
+        TorchStorageRef => "a storage",
         _ => value.GetType().Name,
     };
 }

@@ -19,8 +19,10 @@ sealed class TorchLegacyFile : TorchCheckpointFile
     readonly Dictionary<string, TorchStorageRef> storages = new(StringComparer.Ordinal);
     readonly Dictionary<string, Tensor> storageTensors = new(StringComparer.Ordinal);
 
-    public TorchLegacyFile(string path)
-        : base(path) => stream = File.OpenRead(path);
+    public TorchLegacyFile(string path, CheckpointLimits limits)
+        : base(path, limits) => stream = File.OpenRead(path);
+
+    public override long Length => stream.Length;
 
     public override object? Unpickle()
     {
@@ -31,7 +33,7 @@ sealed class TorchLegacyFile : TorchCheckpointFile
         var bigEndian = UnpickleHeader() is OrderedDictionary<object, object?> sysInfo
             && sysInfo.TryGetValue("little_endian", out var little) && little is false;
 
-        var root = new Unpickler(stream, Path, pid => StorageFromPersistentId(pid, storages, legacy: true)).Load();
+        var root = new Unpickler(stream, Path, pid => StorageFromPersistentId(pid, storages, legacy: true), Limits).Load();
 
         if (UnpickleHeader() is not List<object?> keys)
             throw new InvalidDataException($"{Path} has no list of storage keys after its pickle");
@@ -45,6 +47,8 @@ sealed class TorchLegacyFile : TorchCheckpointFile
     {
         if (!storages.TryGetValue(key, out var storage))
             throw new InvalidDataException($"{Path} stores storage '{key}', which its pickle never uses");
+        if (storageTensors.ContainsKey(key))
+            throw new InvalidDataException($"{Path} stores storage '{key}' twice");
         var countBytes = new byte[8];
         try
         {
@@ -80,5 +84,5 @@ sealed class TorchLegacyFile : TorchCheckpointFile
     }
 
     object? UnpickleHeader() =>
-        new Unpickler(stream, Path, _ => throw new InvalidDataException($"{Path} has a persistent id outside its main pickle")).Load();
+        new Unpickler(stream, Path, _ => throw new InvalidDataException($"{Path} has a persistent id outside its main pickle"), Limits).Load();
 }

@@ -8,12 +8,15 @@ namespace Maple.Clip.Checkpoints;
 /// The zip layout torch.save has written since PyTorch 1.6: <c>&lt;archive&gt;/data.pkl</c> is the pickle,
 /// <c>&lt;archive&gt;/data/&lt;key&gt;</c> holds each storage's raw bytes, and <c>&lt;archive&gt;/byteorder</c>
 /// (PyTorch 2.1+) says their byte order, little-endian when absent. The archive folder's name varies
-/// (it is the saved file's stem in older versions, "archive" in newer ones).
+/// (it is the saved file's stem in older versions, "archive" in newer ones). <c>torch.jit.save</c> writes the
+/// same layout plus <c>&lt;archive&gt;/code/</c> (the model's TorchScript source) and <c>constants.pkl</c>: its
+/// pickle names the archive's <c>__torch__</c> classes, which are read as inert records (see
+/// <see cref="TorchScriptReader"/>).
 /// </summary>
 sealed class TorchZipFile : TorchCheckpointFile
 {
-    // data.pkl is read whole into memory before unpickling; a pickle this large is not a checkpoint.
-    const long MaxPickleBytes = 1L << 30;
+    // Deflate cannot expand data more than about 1032 times; a record that claims more is damaged or hostile.
+    const long MaxDeflateRatio = 1032;
 
     readonly FileStream stream;
     readonly ZipArchive archive;
@@ -21,8 +24,8 @@ sealed class TorchZipFile : TorchCheckpointFile
     readonly bool bigEndian;
     readonly Dictionary<string, TorchStorageRef> storages = new(StringComparer.Ordinal);
 
-    public TorchZipFile(string path)
-        : base(path)
+    public TorchZipFile(string path, CheckpointLimits limits)
+        : base(path, limits)
     {
         stream = File.OpenRead(path);
         try
@@ -40,6 +43,8 @@ sealed class TorchZipFile : TorchCheckpointFile
                     : $"{path} holds {pickles.Count} data.pkl records; a torch.save file has one");
             }
             prefix = pickles[0].FullName[..^"data.pkl".Length];
+            IsTorchScript = archive.GetEntry(prefix + "constants.pkl") is not null
+                || archive.Entries.Any(e => e.FullName.StartsWith(prefix + "code/", StringComparison.Ordinal));
             bigEndian = ReadByteOrder();
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not UnsafePickleException)
@@ -52,16 +57,53 @@ sealed class TorchZipFile : TorchCheckpointFile
         }
     }
 
+    /// <summary>Whether the archive was written by torch.jit.save (it has TorchScript code or constants).</summary>
+    public bool IsTorchScript { get; }
+
+    public override long Length => stream.Length;
+
     public override object? Unpickle()
     {
-        var entry = archive.GetEntry(prefix + "data.pkl")!;
-        if (entry.Length > MaxPickleBytes)
-            throw new InvalidDataException($"{Path}: its data.pkl is {entry.Length} bytes, more than a checkpoint's pickle can be");
-        var bytes = new byte[entry.Length];
-        ReadEntry(entry, "data.pkl", s => s.ReadExactly(bytes));
-        CheckCrc(entry, "data.pkl", Crc32.HashToUInt32(bytes));
+        var bytes = ReadRecord("data.pkl") ?? throw new InvalidDataException($"{Path} has no {prefix}data.pkl record");
         using var pickle = new MemoryStream(bytes, writable: false);
-        return new Unpickler(pickle, Path, pid => StorageFromPersistentId(pid, storages, legacy: false)).Load();
+        return new Unpickler(pickle, Path, pid => StorageFromPersistentId(pid, storages, legacy: false), Limits, IsTorchScript).Load();
+    }
+
+    /// <summary>
+    /// The whole record <c>&lt;archive&gt;/<paramref name="name"/></c> (a pickle or code), CRC-checked, or null
+    /// when the archive has none; its size is checked against <see cref="CheckpointLimits.MaxRecordBytes"/> first.
+    /// </summary>
+    public byte[]? ReadRecord(string name)
+    {
+        var entry = archive.GetEntry(prefix + name);
+        if (entry is null)
+            return null;
+        CheckDeclaredSize(entry, name);
+        if (entry.Length > Limits.MaxRecordBytes)
+            throw new InvalidDataException(
+                $"{Path}: its {prefix}{name} record is {entry.Length} bytes, more than the {Limits.MaxRecordBytes} bytes " +
+                "a pickle or code record may take; " + CheckpointLimits.RaiseHint(nameof(CheckpointLimits.MaxRecordBytes)));
+        var bytes = new byte[entry.Length];
+        ReadEntry(entry, name, s => s.ReadExactly(bytes));
+        CheckCrc(entry, name, Crc32.HashToUInt32(bytes));
+        return bytes;
+    }
+
+    /// <summary>The names of the records under <c>&lt;archive&gt;/</c>, without that prefix.</summary>
+    public IEnumerable<string> RecordNames => archive.Entries
+        .Where(e => e.FullName.StartsWith(prefix, StringComparison.Ordinal))
+        .Select(e => e.FullName[prefix.Length..]);
+
+    // The central directory's sizes come from the file: a record cannot take more bytes than the archive has,
+    // and deflate cannot expand past its ratio, whatever the record claims.
+    void CheckDeclaredSize(ZipArchiveEntry entry, string name)
+    {
+        var compressed = entry.CompressedLength;
+        if (compressed < 0 || compressed > stream.Length || entry.Length < 0
+            || entry.Length > Math.Max(compressed, compressed * MaxDeflateRatio + 1024))
+            throw new InvalidDataException(
+                $"{Path} is damaged: its {prefix}{name} record declares {entry.Length} bytes from {compressed} stored bytes " +
+                $"in an archive of {stream.Length}");
     }
 
     public override Tensor Read(TorchStorageRef storage, ScalarType dtype)
@@ -69,6 +111,7 @@ sealed class TorchZipFile : TorchCheckpointFile
         var name = $"data/{storage.Key}";
         var entry = archive.GetEntry(prefix + name)
             ?? throw new InvalidDataException($"{Path} has no {prefix}{name} record for a storage its pickle uses");
+        CheckDeclaredSize(entry, name);
         if (entry.Length < storage.ByteCount)
             throw new InvalidDataException($"{Path}: storage record {prefix}{name} holds {entry.Length} bytes, but its pickle needs {storage.ByteCount}");
         // The CRC covers the whole record, so it can be checked when the tensor uses all of it (as torch.save writes it).
@@ -102,11 +145,14 @@ sealed class TorchZipFile : TorchCheckpointFile
         var entry = archive.GetEntry(prefix + "byteorder");
         if (entry is null)
             return false;
+        if (entry.Length > 16)
+            throw new InvalidDataException($"{Path} has a byte order record of {entry.Length} bytes; it holds 'little' or 'big'");
         string order = "";
         ReadEntry(entry, "byteorder", s =>
         {
             using var reader = new StreamReader(s);
-            order = reader.ReadToEnd().Trim();
+            var text = new char[16];
+            order = new string(text, 0, reader.ReadBlock(text)).Trim();
         });
         return order switch
         {

@@ -25,6 +25,8 @@ sealed class Unpickler
     readonly Stream input;
     readonly string source;
     readonly Func<object?, object?> persistentLoad;
+    readonly bool torchScript;
+    readonly long allocationBudget;
     readonly List<object?> stack = [];
     readonly Stack<int> marks = new();
     readonly Dictionary<long, object?> memo = [];
@@ -32,20 +34,35 @@ sealed class Unpickler
     /// <param name="input">A seekable stream positioned at the pickle; it is left just after the STOP opcode.</param>
     /// <param name="source">The file, for messages.</param>
     /// <param name="persistentLoad">Turns a persistent id (torch's storage references) into a value.</param>
-    public Unpickler(Stream input, string source, Func<object?, object?> persistentLoad)
+    /// <param name="limits">Bounds the managed memory the pickle may make the unpickler allocate.</param>
+    /// <param name="torchScript">
+    /// The pickle is a TorchScript archive's: its <c>__torch__.*</c> classes are kept as inert
+    /// <see cref="PickledObject"/> records and TorchScript's own list helpers are accepted.
+    /// </param>
+    public Unpickler(Stream input, string source, Func<object?, object?> persistentLoad, CheckpointLimits limits, bool torchScript = false)
     {
         if (!input.CanSeek)
             throw new ArgumentException("the pickle stream must be seekable", nameof(input));
         this.input = input;
         this.source = source;
         this.persistentLoad = persistentLoad;
+        this.torchScript = torchScript;
+        allocationBudget = limits.PickleBudget(input.Length);
     }
 
     /// <summary>Runs the pickle to its STOP opcode and returns the value it built.</summary>
     public object? Load()
     {
+        // Every opcode consumes input, so what it allocates is bounded by the pickle's length, except when an
+        // allowed global copies an object the memo already holds: the thread's allocation counter sees both.
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (true)
         {
+            if (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore > allocationBudget)
+                throw new InvalidDataException(
+                    $"{source}: its pickle builds more than {allocationBudget >> 20} MiB of objects from {input.Length} bytes " +
+                    $"(it copies the same data again and again, as no checkpoint does); " +
+                    CheckpointLimits.RaiseHint(nameof(CheckpointLimits.PickleBytesPerInputByte)));
             var offset = input.Position;
             var op = input.ReadByte();
             if (op < 0)
@@ -188,14 +205,14 @@ sealed class Unpickler
 
             case (byte)'c': // GLOBAL
                 var module = ReadLine();
-                stack.Add(TorchGlobals.Resolve(module, ReadLine(), source));
+                stack.Add(TorchGlobals.Resolve(module, ReadLine(), source, torchScript));
                 break;
             case 0x93: // STACK_GLOBAL
                 var globalName = Pop() as string;
                 var globalModule = Pop() as string;
                 if (globalName is null || globalModule is null)
                     throw new InvalidDataException("STACK_GLOBAL without a module and name");
-                stack.Add(TorchGlobals.Resolve(globalModule, globalName, source));
+                stack.Add(TorchGlobals.Resolve(globalModule, globalName, source, torchScript));
                 break;
             case (byte)'R': // REDUCE
                 var args = AsTuple(Pop(), "REDUCE");
@@ -214,7 +231,7 @@ sealed class Unpickler
                 break;
             case (byte)'i': // INST: a protocol 0 instance of a named class
                 var instModule = ReadLine();
-                var instClass = TorchGlobals.Resolve(instModule, ReadLine(), source);
+                var instClass = TorchGlobals.Resolve(instModule, ReadLine(), source, torchScript);
                 stack.Add(Instantiate(instClass, PopMark()));
                 break;
             case (byte)'o': // OBJ: a protocol 1 instance of the class first after the mark
@@ -257,7 +274,9 @@ sealed class Unpickler
     }
 
     object? Instantiate(PickleGlobal cls, object?[] args) =>
-        cls.Kind == PickleGlobalKind.InertClass ? TorchGlobals.New(cls, args, source) : TorchGlobals.Call(cls, args, source);
+        cls.Kind is PickleGlobalKind.InertClass or PickleGlobalKind.TorchScriptClass
+            ? TorchGlobals.New(cls, args, source)
+            : TorchGlobals.Call(cls, args, source);
 
     static void Build(object? target, object? state)
     {

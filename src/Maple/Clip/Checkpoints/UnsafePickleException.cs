@@ -3,7 +3,8 @@ namespace Maple.Clip.Checkpoints;
 /// <summary>
 /// Thrown when a pickle asks for something outside the allow-list of <see cref="TorchCheckpointReader"/>:
 /// a global (class or function) that is not needed to rebuild tensors and plain containers, a way of
-/// calling an allowed global that it does not support, or an opcode it does not accept.
+/// calling an allowed global that it does not support, an opcode it does not accept, or a TorchScript class
+/// that restores its state with the archive's code (<c>__setstate__</c>).
 /// Nothing named in the pickle has been executed when this is thrown: the reader never runs code.
 /// It is an <see cref="IOException"/> like the reader's other errors (<see cref="InvalidDataException"/>,
 /// which is sealed, for files that are damaged rather than refused).
@@ -26,7 +27,10 @@ public sealed class UnsafePickleException : IOException
     /// <summary>The file whose pickle was refused.</summary>
     public string FilePath { get; }
 
-    /// <summary>The refused global as <c>module.name</c> (for example <c>posix.system</c>), or null when an opcode was refused.</summary>
+    /// <summary>
+    /// The refused global as <c>module.name</c> (for example <c>posix.system</c>, or <c>__torch__.Payload.__setstate__</c>
+    /// for a TorchScript class whose state is restored by code), or null when an opcode was refused.
+    /// </summary>
     public string? GlobalName { get; }
 
     /// <summary>The refused opcode byte, or null when a global was refused.</summary>

@@ -31,7 +31,7 @@ public sealed class ModelResolver
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!Uri.TryCreate(options.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"The hub endpoint '{options.Endpoint}' is not an http(s) address.", nameof(options));
+            throw new UserInputException($"The hub endpoint '{options.Endpoint}' is not an http(s) address.");
         this.options = options;
         this.http = http ?? SharedHttp.Value;
     }

@@ -11,7 +11,8 @@ namespace Maple.Clip.Safetensors;
 public sealed record SafetensorsEntry(string Name, torch.ScalarType DType, long[] Shape, long Begin, long End)
 {
     /// <summary>Number of elements.</summary>
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    /// <exception cref="OverflowException">The shape's product does not fit in 64 bits.</exception>
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => checked(a * b));
 
     /// <summary>Shape written as [a, b, c], for messages.</summary>
     public string ShapeText => Format(Shape);

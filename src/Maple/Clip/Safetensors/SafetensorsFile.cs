@@ -37,7 +37,11 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>The string metadata under <c>__metadata__</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Opens a file, validating the header against the file's size before anything is allocated.</summary>
+    /// <summary>
+    /// Opens a file, validating the header against the file's size before anything is allocated: every tensor's
+    /// bytes lie inside the file, match its dtype and shape (computed without overflow), and no two tensors share
+    /// bytes, so reading them all takes at most the file's size.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is truncated, malformed or uses an unsupported dtype.</exception>
     public static SafetensorsFile Open(string path)
     {
@@ -87,7 +91,7 @@ public sealed class SafetensorsFile : IDisposable
     public unsafe void CopyInto(SafetensorsEntry entry, torch.Tensor destination)
     {
         if (destination.dtype != entry.DType || destination.numel() != entry.ElementCount || !destination.is_contiguous())
-            throw new ArgumentException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
+            throw new InvalidDataException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
         var byteCount = entry.End - entry.Begin;
         if (byteCount == 0)
             return;
@@ -96,8 +100,23 @@ public sealed class SafetensorsFile : IDisposable
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
         try
         {
-            // Tensor.bytes spans the tensor's own native storage (no copy), so this is one memcpy.
-            new ReadOnlySpan<byte>(basePointer + view.PointerOffset, checked((int)byteCount)).CopyTo(destination.bytes);
+            // Tensor.bytes spans the tensor's own native storage (no copy); a span holds at most 2 GB, so larger
+            // tensors are copied through views of their elements in pieces.
+            var source = basePointer + view.PointerOffset;
+            if (byteCount <= int.MaxValue)
+            {
+                new ReadOnlySpan<byte>(source, (int)byteCount).CopyTo(destination.bytes);
+                return;
+            }
+            var elementSize = SafetensorsDTypes.Size(entry.DType);
+            var piece = (int.MaxValue / elementSize / 2) * (long)elementSize;
+            using var flat = destination.view(-1);
+            for (long done = 0; done < byteCount; done += piece)
+            {
+                var count = Math.Min(piece, byteCount - done);
+                using var part = flat.narrow(0, done / elementSize, count / elementSize);
+                new ReadOnlySpan<byte>(source + done, (int)count).CopyTo(part.bytes);
+            }
         }
         finally
         {
@@ -125,21 +144,51 @@ public sealed class SafetensorsFile : IDisposable
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{path}: malformed safetensors header: not a JSON object");
-            var entries = new Dictionary<string, SafetensorsEntry>();
-            var metadata = new Dictionary<string, string>();
-            foreach (var property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
-                {
-                    foreach (var m in property.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    continue;
-                }
-                entries[property.Name] = ParseEntry(path, property.Name, property.Value, dataLength);
+                return ParseEntries(path, document, dataLength);
             }
-            return (entries, metadata);
+            catch (InvalidOperationException ex)
+            {
+                // Names that are not valid UTF-8 surface only when they are read.
+                throw new InvalidDataException($"{path}: malformed safetensors header: {ex.Message}", ex);
+            }
+        }
+    }
+
+    static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseEntries(string path, JsonDocument document, long dataLength)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{path}: malformed safetensors header: not a JSON object");
+        var entries = new Dictionary<string, SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException($"{path}: malformed safetensors header: __metadata__ is not a JSON object");
+                foreach (var m in property.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                continue;
+            }
+            if (!entries.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
+                throw new InvalidDataException($"{path}: malformed safetensors header: tensor '{property.Name}' is listed twice");
+        }
+        CheckNoOverlap(path, entries.Values);
+        return (entries, metadata);
+    }
+
+    // Two tensors on the same bytes would let a small file make a reader allocate its size many times over.
+    static void CheckNoOverlap(string path, IEnumerable<SafetensorsEntry> entries)
+    {
+        SafetensorsEntry? previous = null;
+        foreach (var entry in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
+        {
+            if (previous is not null && entry.Begin < previous.End)
+                throw new InvalidDataException(
+                    $"{path}: tensors '{previous.Name}' and '{entry.Name}' share bytes {entry.Begin}..{Math.Min(entry.End, previous.End)}: the file is damaged");
+            previous = entry;
         }
     }
 
@@ -152,17 +201,25 @@ public sealed class SafetensorsFile : IDisposable
                 ?? throw new InvalidDataException($"{path}: tensor '{name}' has unsupported dtype {dtypeName}");
             var shape = value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             var offsets = value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            if (shape.Any(d => d < 0) || offsets.Length != 2)
+            if (shape.Any(d => d < 0) || shape.Length > 64 || offsets.Length != 2)
                 throw new InvalidDataException($"{path}: tensor '{name}' has a malformed shape or data_offsets");
             var entry = new SafetensorsEntry(name, dtype, shape, offsets[0], offsets[1]);
-            var expectedBytes = entry.ElementCount * SafetensorsDTypes.Size(dtype);
+            long expectedBytes;
+            try
+            {
+                expectedBytes = checked(entry.ElementCount * SafetensorsDTypes.Size(dtype));
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidDataException($"{path}: tensor '{name}' declares shape {entry.ShapeText}, too large to address: the file is damaged");
+            }
             if (entry.Begin < 0 || entry.End < entry.Begin || entry.End > dataLength)
                 throw new InvalidDataException($"{path}: tensor '{name}' lies outside the file (bytes {entry.Begin}..{entry.End} of {dataLength}): the file is truncated or damaged");
             if (entry.End - entry.Begin != expectedBytes)
                 throw new InvalidDataException($"{path}: tensor '{name}' {dtypeName} {entry.ShapeText} needs {expectedBytes} bytes but the header gives {entry.End - entry.Begin}");
             return entry;
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: malformed entry for tensor '{name}': {ex.Message}", ex);
         }

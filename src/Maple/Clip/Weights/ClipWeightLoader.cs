@@ -6,63 +6,64 @@ namespace Maple.Clip.Weights;
 
 /// <summary>
 /// Builds a <see cref="ClipModel"/> from the checkpoints people have: a Hugging Face folder
-/// (<c>config.json</c> + <c>model.safetensors</c>), an OpenAI/open_clip safetensors file, OpenAI's
-/// TorchScript <c>.pt</c> archive, or a state dict saved with <c>torch.save</c> (read without running its
-/// pickle). Every mismatch is reported with the file and the keys involved.
+/// (<c>config.json</c> + <c>model.safetensors</c>), open_clip weights (safetensors or a <c>torch.save</c> state
+/// dict) with their <c>open_clip_config.json</c>, or OpenAI's TorchScript <c>.pt</c> archive (pickles are read
+/// without running them). Every mismatch is reported with the file and the keys involved.
 /// </summary>
 public static class ClipWeightLoader
 {
     /// <summary>Loads the model at <paramref name="path"/> (a folder or a file).</summary>
-    public static ClipModel Load(string path, Precision precision = Precision.Auto)
+    /// <param name="path">A Hugging Face folder, a folder of open_clip files, or a weights file.</param>
+    /// <param name="precision">The precision of the matrix work.</param>
+    /// <param name="config">
+    /// A config file (Hugging Face <c>config.json</c> or open_clip) that describes the weights, in place of the
+    /// one found beside them; needed for OpenAI-layout weights that have no <c>open_clip_config.json</c> beside them.
+    /// </param>
+    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null)
     {
-        var (config, source, configPath) = OpenWithConfigPath(path);
+        var (architecture, source, configPath) = OpenWithConfigPath(path, config);
         using (source)
         {
             ClipModel model;
             try
             {
-                model = Build(config, source, precision);
+                model = Build(architecture, source, precision);
             }
             catch (InvalidDataException ex) when (configPath is not null)
             {
-                // The weights may be fine and config.json wrong: name both files.
+                // The weights may be fine and the config wrong: name both files.
                 throw new InvalidDataException($"{ex.Message} (architecture read from {configPath})", ex);
             }
             var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
-            model.Normalization = PreprocessorConfig.ReadNormalization(Path.Combine(folder, "preprocessor_config.json")) ?? model.Normalization;
+            model.Normalization = PreprocessorConfig.ReadNormalization(Path.Combine(folder, "preprocessor_config.json"))
+                ?? (configPath is not null && OpenClipConfig.IsOpenClip(ClipConfig.ReadJsonObject(configPath)) ? OpenClipConfig.ReadNormalization(configPath) : null)
+                ?? model.Normalization;
             return model;
         }
     }
 
-    /// <summary>Opens the weights at <paramref name="path"/> and determines the architecture.</summary>
-    public static (ClipConfig Config, ITensorSource Source) Open(string path)
+    /// <summary>Opens the weights at <paramref name="path"/> and determines the architecture (see <see cref="Load"/>).</summary>
+    public static (ClipConfig Config, ITensorSource Source) Open(string path, string? config = null)
     {
-        var (config, source, _) = OpenWithConfigPath(path);
-        return (config, source);
+        var (architecture, source, _) = OpenWithConfigPath(path, config);
+        return (architecture, source);
     }
 
-    // The config path is null when the architecture was inferred from the weights' shapes.
-    static (ClipConfig Config, ITensorSource Source, string? ConfigPath) OpenWithConfigPath(string path)
+    // The config path is null when the architecture follows from the weights alone (OpenAI's archives).
+    static (ClipConfig Config, ITensorSource Source, string? ConfigPath) OpenWithConfigPath(string path, string? explicitConfig)
     {
-        string weightsPath;
-        string? configPath = null;
+        if (explicitConfig is not null && !File.Exists(explicitConfig))
+            throw new FileNotFoundException($"{explicitConfig}: config file not found", explicitConfig);
+        string weightsPath, folder;
         if (Directory.Exists(path))
         {
-            weightsPath = Path.Combine(path, "model.safetensors");
-            if (!File.Exists(weightsPath))
-            {
-                var hint = File.Exists(Path.Combine(path, "pytorch_model.bin"))
-                    ? " (only pytorch_model.bin is present: convert it to safetensors, or pass the file itself)"
-                    : "";
-                throw new FileNotFoundException($"{path}: no model.safetensors in this folder{hint}", weightsPath);
-            }
-            configPath = Path.Combine(path, "config.json");
+            folder = path;
+            weightsPath = FolderWeights(path);
         }
         else if (File.Exists(path))
         {
             weightsPath = path;
-            var sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json");
-            configPath = File.Exists(sibling) ? sibling : null;
+            folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         }
         else
         {
@@ -74,16 +75,63 @@ public static class ClipWeightLoader
         {
             var layout = CheckpointLayout.Detect(source.Shapes, weightsPath);
             if (layout == CheckpointLayout.OpenAI)
-                return (OpenAILayout.InferConfig(source.Shapes, weightsPath), source, null);
-            if (configPath is not null && File.Exists(configPath))
-                return (ClipConfig.FromHuggingFaceFile(configPath), source, configPath);
-            throw new FileNotFoundException($"{weightsPath}: Hugging Face weights need the config.json beside them ({configPath ?? "none found"})");
+            {
+                var openClip = Path.Combine(folder, OpenClipConfig.FileName);
+                var configPath = explicitConfig ?? (File.Exists(openClip) ? openClip : null);
+                return (OpenAIArchitecture(source, weightsPath, configPath), source, configPath);
+            }
+            var huggingFace = explicitConfig ?? Path.Combine(folder, "config.json");
+            if (File.Exists(huggingFace))
+                return (ClipConfig.FromFile(huggingFace), source, huggingFace);
+            throw new FileNotFoundException($"{weightsPath}: Hugging Face weights need the config.json beside them ({huggingFace} not found)");
         }
         catch
         {
             source.Dispose();
             throw;
         }
+    }
+
+    // A Hugging Face folder's model.safetensors, else the weights open_clip saves for the hub.
+    static string FolderWeights(string folder)
+    {
+        foreach (var name in new[] { "model.safetensors", "open_clip_model.safetensors", "open_clip_pytorch_model.bin" })
+        {
+            var candidate = Path.Combine(folder, name);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        var hint = File.Exists(Path.Combine(folder, "pytorch_model.bin"))
+            ? " (only pytorch_model.bin is present: convert it to safetensors, or pass the file itself)"
+            : "";
+        throw new FileNotFoundException(
+            $"{folder}: no model.safetensors (or open_clip_model.safetensors / open_clip_pytorch_model.bin) in this folder{hint}",
+            Path.Combine(folder, "model.safetensors"));
+    }
+
+    /// <summary>
+    /// The architecture of OpenAI-layout weights. Their shapes fix every width, depth and size, but not how
+    /// each width splits into attention heads nor the MLP activation: those come from a config, which must then
+    /// agree with the shapes, or, for OpenAI's own archives, from OpenAI's convention (heads 64 wide,
+    /// QuickGELU). Any other file is refused rather than guessed.
+    /// </summary>
+    static ClipConfig OpenAIArchitecture(ITensorSource source, string weightsPath, string? configPath)
+    {
+        OpenAILayout.RejectResNet(source.Shapes, weightsPath);
+        if (configPath is not null)
+        {
+            var declared = ClipConfig.FromFile(configPath);
+            var derived = OpenAILayout.InferConfig(source.Shapes, weightsPath, declared);
+            var conflicts = OpenAILayout.Contradictions(declared, derived).ToList();
+            if (conflicts.Count > 0)
+                throw new InvalidDataException($"{configPath} does not describe {weightsPath}: {string.Join("; ", conflicts)}");
+            return declared;
+        }
+        if (OpenAILayout.IsOpenAIArchive(source))
+            return OpenAILayout.InferOpenAIArchiveConfig(source, weightsPath);
+        throw new ArchitectureUnknownException(weightsPath,
+            $"{weightsPath}: its attention heads and MLP activation are not in the file (open_clip and other OpenAI-layout weights carry no config, "
+            + $"and it is not one of OpenAI's own archives): put the model's {OpenClipConfig.FileName} beside it, or give its config file explicitly");
     }
 
     /// <summary>Creates the model for <paramref name="config"/> and fills it from <paramref name="source"/>.</summary>
@@ -105,13 +153,13 @@ public static class ClipWeightLoader
 
     /// <summary>
     /// Reads only the architecture of the model at <paramref name="path"/> (a folder or a file): from
-    /// <c>config.json</c>, or inferred from an OpenAI checkpoint's shapes.
+    /// its config, or from an OpenAI archive's shapes (see <see cref="Load"/>).
     /// </summary>
-    public static ClipConfig ReadConfig(string path)
+    public static ClipConfig ReadConfig(string path, string? config = null)
     {
-        var (config, source) = Open(path);
+        var (architecture, source) = Open(path, config);
         source.Dispose();
-        return config;
+        return architecture;
     }
 
     static ITensorSource OpenSource(string path)

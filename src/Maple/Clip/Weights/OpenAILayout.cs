@@ -5,6 +5,9 @@ sealed class OpenAILayout : CheckpointLayout
 {
     static readonly HashSet<string> Metadata = ["input_resolution", "context_length", "vocab_size"];
 
+    // OpenAI's build_model: heads = width // 64 in both towers.
+    const int OpenAIHeadWidth = 64;
+
     public override string Name => "OpenAI";
 
     public override bool IsIgnorable(string key) => Metadata.Contains(key) || key.EndsWith("attn_mask", StringComparison.Ordinal);
@@ -36,10 +39,38 @@ sealed class OpenAILayout : CheckpointLayout
     }
 
     /// <summary>
-    /// Derives the architecture from the weights' shapes, as OpenAI's <c>build_model</c> does: these
-    /// checkpoints carry no config. Heads are width / 64 in every OpenAI CLIP.
+    /// Whether the weights carry the three integer entries that only OpenAI's own CLIP archives have
+    /// (<c>input_resolution</c>, <c>context_length</c>, <c>vocab_size</c>; OpenAI's <c>build_model</c> drops them).
     /// </summary>
-    public static ClipConfig InferConfig(IReadOnlyDictionary<string, long[]> shapes, string path)
+    public static bool IsOpenAIArchive(ITensorSource source) => Metadata.All(source.Shapes.ContainsKey);
+
+    /// <summary>
+    /// The architecture of one of OpenAI's archives: sizes from the shapes, and OpenAI's convention for what no
+    /// shape shows, as its <c>build_model</c> does: heads 64 wide in both towers, QuickGELU. The archive's
+    /// integer entries must agree with the shapes.
+    /// </summary>
+    public static ClipConfig InferOpenAIArchiveConfig(ITensorSource source, string path)
+    {
+        var config = InferConfig(source.Shapes, path, declared: null);
+        foreach (var (key, shown) in new[] { ("input_resolution", config.Vision.ImageSize), ("context_length", config.Text.ContextLength), ("vocab_size", config.Text.VocabularySize) })
+        {
+            if (source.Shapes[key].Length != 0)
+                throw new InvalidDataException($"{path}: '{key}' should be a single integer, but has shape [{string.Join(", ", source.Shapes[key])}]");
+            using var value = source.Read(key);
+            var stated = value.to_type(TorchSharp.torch.ScalarType.Int64).item<long>();
+            if (stated != shown)
+                throw new InvalidDataException($"{path}: '{key}' says {stated}, but the weights' shapes give {shown}");
+        }
+        return config;
+    }
+
+    /// <summary>
+    /// Derives the architecture from the weights' shapes, as OpenAI's <c>build_model</c> does: every width,
+    /// depth, MLP width, patch and image size, context length, vocabulary and the embedding width. The heads,
+    /// activation and LayerNorm epsilon, which no shape shows, are taken from <paramref name="declared"/>, or
+    /// follow OpenAI's convention (heads 64 wide, QuickGELU) when it is null.
+    /// </summary>
+    public static ClipConfig InferConfig(IReadOnlyDictionary<string, long[]> shapes, string path, ClipConfig? declared)
     {
         long[] Shape(string key) => shapes.TryGetValue(key, out var s)
             ? s
@@ -47,8 +78,7 @@ sealed class OpenAILayout : CheckpointLayout
         int Count(string prefix) => shapes.Keys.Count(k =>
             k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(".attn.in_proj_weight", StringComparison.Ordinal));
 
-        if (shapes.ContainsKey("visual.layer1.0.conv1.weight"))
-            throw new InvalidDataException($"{path} holds a CLIP with a ResNet image encoder (RN50, RN101, ...): Maple supports ViT image encoders only");
+        RejectResNet(shapes, path);
         var conv = Shape("visual.conv1.weight");
         var visionWidth = (int)conv[0];
         var patch = (int)conv[^1];
@@ -59,23 +89,53 @@ sealed class OpenAILayout : CheckpointLayout
                 VocabularySize: (int)Shape("token_embedding.weight")[0],
                 Width: textWidth,
                 Layers: Count("transformer.resblocks."),
-                Heads: textWidth / 64,
+                Heads: declared?.Text.Heads ?? textWidth / OpenAIHeadWidth,
                 IntermediateSize: (int)Shape("transformer.resblocks.0.mlp.c_fc.weight")[0],
                 ContextLength: (int)Shape("positional_embedding")[0],
-                Activation: "quick_gelu",
-                LayerNormEps: 1e-5),
+                Activation: declared?.Text.Activation ?? "quick_gelu",
+                LayerNormEps: declared?.Text.LayerNormEps ?? 1e-5),
             new ClipVisionConfig(
                 Width: visionWidth,
                 Layers: Count("visual.transformer.resblocks."),
-                Heads: visionWidth / 64,
+                Heads: declared?.Vision.Heads ?? visionWidth / OpenAIHeadWidth,
                 IntermediateSize: (int)Shape("visual.transformer.resblocks.0.mlp.c_fc.weight")[0],
                 ImageSize: patch * grid,
                 PatchSize: patch,
-                Activation: "quick_gelu",
-                LayerNormEps: 1e-5),
-            EmbedDim: (int)Shape("text_projection")[1]);
-        config.Validate(path);
+                Activation: declared?.Vision.Activation ?? "quick_gelu",
+                LayerNormEps: declared?.Vision.LayerNormEps ?? 1e-5),
+            EmbedDim: (int)Shape("text_projection")[1],
+            LogitScaleInit: declared?.LogitScaleInit ?? 2.6592);
+        // A declared config was validated when read; where the shapes contradict it, Contradictions says so.
+        if (declared is null)
+            config.Validate(path);
         return config;
+    }
+
+    /// <summary>Refuses OpenAI's ResNet CLIPs (RN50, ...), whose image encoder Maple does not implement.</summary>
+    public static void RejectResNet(IReadOnlyDictionary<string, long[]> shapes, string path)
+    {
+        if (shapes.ContainsKey("visual.layer1.0.conv1.weight"))
+            throw new InvalidDataException($"{path} holds a CLIP with a ResNet image encoder (RN50, RN101, ...): Maple supports ViT image encoders only");
+    }
+
+    /// <summary>Where a config and the weights' shapes disagree on a size the shapes fix, one phrase each.</summary>
+    public static IEnumerable<string> Contradictions(ClipConfig declared, ClipConfig derived)
+    {
+        var sizes = new (string What, int Declared, int Derived)[]
+        {
+            ("text vocabulary", declared.Text.VocabularySize, derived.Text.VocabularySize),
+            ("text width", declared.Text.Width, derived.Text.Width),
+            ("text layers", declared.Text.Layers, derived.Text.Layers),
+            ("text MLP width", declared.Text.IntermediateSize, derived.Text.IntermediateSize),
+            ("context length", declared.Text.ContextLength, derived.Text.ContextLength),
+            ("vision width", declared.Vision.Width, derived.Vision.Width),
+            ("vision layers", declared.Vision.Layers, derived.Vision.Layers),
+            ("vision MLP width", declared.Vision.IntermediateSize, derived.Vision.IntermediateSize),
+            ("image size", declared.Vision.ImageSize, derived.Vision.ImageSize),
+            ("patch size", declared.Vision.PatchSize, derived.Vision.PatchSize),
+            ("embedding width", declared.EmbedDim, derived.EmbedDim),
+        };
+        return sizes.Where(s => s.Declared != s.Derived).Select(s => $"{s.What} {s.Declared} in the config, {s.Derived} in the weights");
     }
 
     static IEnumerable<WeightRecipe> Blocks(string ours, string theirs, int layers)

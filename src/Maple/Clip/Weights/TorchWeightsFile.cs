@@ -8,26 +8,24 @@ namespace Maple.Clip.Weights;
 /// Reads the state dict of a PyTorch model file (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>): either a TorchScript
 /// archive written by <c>torch.jit.save</c> (OpenAI's original <c>ViT-B-16.pt</c> and its siblings) or a
 /// state dict written by <c>torch.save</c> (open_clip, OpenAI's non-JIT weights, <c>pytorch_model.bin</c>).
-/// The two are told apart by their content, not their extension.
+/// The two are told apart by their content, not their extension. Both are read as data: nothing in the file
+/// runs (see <see cref="TorchScriptReader"/> and <see cref="TorchCheckpointReader"/>).
 /// </summary>
 static class TorchWeightsFile
 {
     /// <summary>The tensors by name, as new CPU tensors the caller owns.</summary>
     /// <exception cref="InvalidDataException">The file is neither kind, or is damaged; the message names it.</exception>
-    /// <exception cref="UnsafePickleException">A torch.save file's pickle asks for something outside the reader's allow-list.</exception>
-    public static Dictionary<string, Tensor> ReadStateDict(string path)
+    /// <exception cref="UnsafePickleException">The file's pickle asks for something outside the reader's allow-list, or its TorchScript code would have to run.</exception>
+    public static Dictionary<string, Tensor> ReadStateDict(string path) => ReadStateDict(path, CheckpointLimits.Default);
+
+    /// <summary>The tensors by name, reading within <paramref name="limits"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is neither kind, is damaged or exceeds a limit; the message names it.</exception>
+    /// <exception cref="UnsafePickleException">The file's pickle asks for something outside the reader's allow-list, or its TorchScript code would have to run.</exception>
+    public static Dictionary<string, Tensor> ReadStateDict(string path, CheckpointLimits limits)
     {
         if (IsTorchScript(path))
-            return ReadTorchScript(path);
-        try
-        {
-            return TorchCheckpointReader.LoadStateDict(path).ToDictionary(StringComparer.Ordinal);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException(
-                $"{path} is neither a TorchScript archive (torch.jit.save) nor a state dict saved with torch.save: {ex.Message}", ex);
-        }
+            return ReadTorchScript(path, limits);
+        return TorchCheckpointReader.LoadStateDict(path, out _, limits).ToDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -51,29 +49,7 @@ static class TorchWeightsFile
         }
     }
 
-    // libtorch reads TorchScript archives itself: the pickle inside names TorchScript classes whose code
-    // ships in the archive, which the allow-listed reader cannot interpret. Only TorchScript runs (no
-    // Python), and nothing here calls the model's methods. The storages are mapped to the CPU because
-    // archives saved from a GPU record "cuda" locations, which a CPU-only libtorch cannot create.
-    static Dictionary<string, Tensor> ReadTorchScript(string path)
-    {
-        try
-        {
-            using var module = jit.load(path, TorchSharp.DeviceType.CPU);
-            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (name, value) in module.state_dict())
-            {
-                using (value)
-                    result[name] = value.detach().clone();
-            }
-            return result;
-        }
-        catch (Exception ex) when (ex is not (FileNotFoundException or OutOfMemoryException))
-        {
-            throw new InvalidDataException($"{path}: not a readable TorchScript archive: {FirstLine(ex.Message)}", ex);
-        }
-    }
-
-    // libtorch appends a C++ stack trace to its messages.
-    static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    // Read as data, never with libtorch's loader, which would compile and run the archive's code.
+    static Dictionary<string, Tensor> ReadTorchScript(string path, CheckpointLimits limits) =>
+        TorchScriptReader.LoadStateDict(path, limits).ToDictionary(StringComparer.Ordinal);
 }

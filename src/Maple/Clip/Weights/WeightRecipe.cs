@@ -47,7 +47,7 @@ public sealed record WeightRecipe(string Target, string[] Sources, WeightTransfo
                 return [new(Sources[0], value.t().contiguous())];
             default:
                 if (value.shape[0] % Sources.Length != 0)
-                    throw new ArgumentException($"'{Target}' has {value.shape[0]} rows, which do not split into {Sources.Length} equal parts");
+                    throw new InvalidDataException($"'{Target}' has {value.shape[0]} rows, which do not split into {Sources.Length} equal parts");
                 return value.chunk(Sources.Length, 0).Select((part, i) => new KeyValuePair<string, Tensor>(Sources[i], part));
         }
     }

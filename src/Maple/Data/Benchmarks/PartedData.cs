@@ -9,6 +9,6 @@ sealed record PartedData(
         "train" => Train,
         "val" => Val,
         "test" => Test,
-        _ => throw new ArgumentException($"{name} has no split '{split}'"),
+        _ => throw new UserInputException($"{name} has no split '{split}'"),
     });
 }

@@ -41,9 +41,9 @@ public static class OodEvaluation
     {
         options.Validate();
         if (ood.Count == 0)
-            throw new ArgumentException("no OOD sets given");
+            throw new UserInputException("no OOD sets given");
         if (model.ClassNames.Count < 2 && options.Score is OodScore.Mcm or OodScore.GlMcm)
-            throw new ArgumentException(
+            throw new UserInputException(
                 $"{OodScores.Name(options.Score)} needs at least 2 ID classes (a softmax over one class is always 1); {id.Source} has {model.ClassNames.Count} (name them with --id-classes)");
         var idScores = OodScorer.Score(model, id, options, "ID", batchSize, loaderThreads, progress, cancellation);
         var sets = new List<OodSetResult>();

@@ -36,7 +36,7 @@ public static class OodScores
     /// <summary>Parses a command-line name.</summary>
     public static OodScore Parse(string name) => ByName.TryGetValue(name.Trim(), out var score)
         ? score
-        : throw new ArgumentException($"unknown OOD score '{name}': expected one of {string.Join(", ", ByName.Keys)}");
+        : throw new UserInputException($"unknown OOD score '{name}': expected one of {string.Join(", ", ByName.Keys)}");
 
     /// <summary>All command-line names.</summary>
     public static IEnumerable<string> Names => ByName.Keys;

@@ -12,12 +12,12 @@ public sealed record OodScoreOptions(OodScore Score = OodScore.Mcm, double Tempe
     /// <summary>Whether the score needs the per-patch (local) features.</summary>
     public bool NeedsLocalFeatures => Score == OodScore.GlMcm;
 
-    /// <summary>Checks the values; errors name the option.</summary>
+    /// <summary>Checks the values; an error is an <see cref="InvalidSettingException"/> naming the property.</summary>
     public void Validate()
     {
         if (!(Temperature > 0) || double.IsInfinity(Temperature))
-            throw new ArgumentException($"--temperature must be positive (got {Temperature})");
+            throw new InvalidSettingException(nameof(Temperature), "must be a positive finite number", Temperature);
         if (!(Lambda >= 0) || double.IsInfinity(Lambda))
-            throw new ArgumentException($"--lambda must be zero or positive (got {Lambda})");
+            throw new InvalidSettingException(nameof(Lambda), "must be a finite number, zero or more", Lambda);
     }
 }

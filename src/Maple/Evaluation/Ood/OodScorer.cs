@@ -36,9 +36,9 @@ public static class OodScorer
     {
         options.Validate();
         if (data.Items.Count == 0)
-            throw new ArgumentException($"{data.Source}: no images to score");
+            throw new UserInputException($"{data.Source}: no images to score");
         if (batchSize < 1)
-            throw new ArgumentException($"--batch-size must be at least 1 (got {batchSize})");
+            throw new UserInputException($"the batch size must be at least 1 (got {batchSize})");
         name ??= data.Source;
 
         var scores = new double[data.Items.Count];

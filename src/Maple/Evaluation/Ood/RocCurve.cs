@@ -46,7 +46,7 @@ public sealed class RocCurve
     public static RocCurve Compute(IReadOnlyList<double> idScores, IReadOnlyList<double> oodScores)
     {
         if (idScores.Count == 0 || oodScores.Count == 0)
-            throw new ArgumentException($"OOD metrics need both ID and OOD scores (got {idScores.Count} ID, {oodScores.Count} OOD)");
+            throw new UserInputException($"OOD metrics need both ID and OOD scores (got {idScores.Count} ID, {oodScores.Count} OOD)");
         if (idScores.Any(double.IsNaN) || oodScores.Any(double.IsNaN))
             throw new ArgumentException("OOD scores contain NaN");
 

@@ -57,9 +57,9 @@ public sealed class BenchmarkRunner
     public BenchmarkRunner(PretrainedClip clip, BenchmarkSettings settings, IBenchmarkObserver? observer = null)
     {
         if (settings.Methods.Count == 0 || settings.Seeds.Count == 0)
-            throw new ArgumentException("a benchmark needs at least one method and one seed");
+            throw new UserInputException("a benchmark needs at least one method and one seed");
         if (settings.Shots < 1 || settings.EvalBatchSize < 1 || settings.LoaderThreads < 1)
-            throw new ArgumentException("shots, the evaluation batch size and the loader threads must be at least 1");
+            throw new UserInputException("shots, the evaluation batch size and the loader threads must be at least 1");
         foreach (var method in settings.Methods)
             MethodPreset.Get(method);
         _clip = clip;
@@ -96,7 +96,7 @@ public sealed class BenchmarkRunner
     {
         const string protocol = "few-shot";
         if (shots.Count == 0 || shots.Any(k => k < 1))
-            throw new ArgumentException("few-shot needs shot counts of at least 1");
+            throw new UserInputException("few-shot needs shot counts of at least 1");
         var methods = Methods(_settings.Methods);
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
         var cells = Cells(protocol, datasets, methods, shots.Distinct().Order().ToList());
@@ -125,9 +125,9 @@ public sealed class BenchmarkRunner
     {
         spec.Score.Validate();
         if (spec.Ood.Count == 0)
-            throw new ArgumentException("an OOD benchmark needs at least one OOD set");
+            throw new UserInputException("an OOD benchmark needs at least one OOD set");
         if (spec.Shots.Count == 0 || spec.Shots.Any(k => k < 1))
-            throw new ArgumentException("an OOD benchmark needs shot counts of at least 1");
+            throw new UserInputException("an OOD benchmark needs shot counts of at least 1");
         var methods = Methods(_settings.Methods);
         var id = OpenId(spec.Id);
         var oodSets = OpenOodSets(spec.Ood);
@@ -284,7 +284,7 @@ public sealed class BenchmarkRunner
 
     IReadOnlyList<string> Notes()
     {
-        var notes = new List<string> { $"model {_clip.Source} ({PrecisionSupport.Name(_clip.Model.Precision)})" };
+        var notes = new List<string> { $"model {_clip.Source}, precision {_clip.Model.PrecisionChoice}" };
         if (_settings.ZeroShotTemplates is null && _settings.Methods.Any(IsZeroShot))
             notes.Add($"zero-shot CLIP words each benchmark's classes with its own template, as the papers (CoOp's zsclip.py), e.g. EuroSAT \"{PromptTemplates.ForBenchmark("EuroSAT")}\"");
         notes.AddRange(_settings.DescribeOverrides());
@@ -303,9 +303,9 @@ public sealed class BenchmarkRunner
             {
                 prompts.Validate(config, method);
             }
-            catch (ArgumentException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
+            catch (UserInputException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
             {
-                throw new ArgumentException(
+                throw new UserInputException(
                     $"{e.Message}. The presets follow the paper's ViT-B/16 (12 layers per encoder): give this backbone's prompt depth explicitly " +
                     $"with --depth (BenchmarkSettings.Depth), at most {Math.Min(config.Text.Layers, config.Vision.Layers)}", e);
             }
@@ -324,7 +324,7 @@ public sealed class BenchmarkRunner
     ImageDataset Open(string dataset, string split)
     {
         if (string.IsNullOrEmpty(_settings.DataRoot))
-            throw new ArgumentException($"{dataset} is a benchmark name: give the folder that holds the benchmarks (--data-root)");
+            throw new UserInputException($"{dataset} is a benchmark name: give the folder that holds the benchmarks (--data-root)");
         return BenchmarkDatasets.Open(_settings.DataRoot, dataset, split);
     }
 
@@ -437,7 +437,7 @@ public sealed class BenchmarkRunner
                 return all.Value with { Source = $"{all.Value.Source}, the images not drawn for {shots} shots (seed {seed})", Items = rest };
             }, FixedTest: false);
         }
-        throw new ArgumentException($"--id {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+        throw new UserInputException($"--id {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
     }
 
     List<NamedDataset> OpenOodSets(IReadOnlyList<string> specs)
@@ -457,7 +457,7 @@ public sealed class BenchmarkRunner
             }
             else
             {
-                throw new ArgumentException($"--ood {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+                throw new UserInputException($"--ood {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
             }
             var unique = set.Name;
             for (var n = 2; sets.Any(s => s.Name.Equals(unique, StringComparison.OrdinalIgnoreCase)); n++)

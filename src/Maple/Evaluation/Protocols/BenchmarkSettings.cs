@@ -40,7 +40,12 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     public IReadOnlyList<string>? ZeroShotTemplates { get; init; }
 
     /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
-    public MethodPreset Preset(string method, int shots) => MethodPreset.Get(method, shots).Adapt(NCtx, Depth, Epochs);
+    /// <remarks>One depth and one token count serve a whole comparison, so each applies to the presets that have that setting.</remarks>
+    public MethodPreset Preset(string method, int shots)
+    {
+        var preset = MethodPreset.Get(method, shots);
+        return preset.Adapt(nCtx: preset.Prompts.TextTokens > 0 ? NCtx : null, depth: preset.IsDeep ? Depth : null, epochs: Epochs);
+    }
 
     /// <summary>The overrides in words, for reports; empty when the paper's recipes are used as they are.</summary>
     public IReadOnlyList<string> DescribeOverrides()

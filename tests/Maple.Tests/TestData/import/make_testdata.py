@@ -20,39 +20,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1] if len(sys.argv) > 1 else here
 repo = os.path.abspath(os.path.join(here, "..", "..", "..", ".."))
 tiny = os.path.join(repo, "..", "shared", "fixtures", "tiny-maple")
-
-
-# --- safetensors without the safetensors package (F32, F16 and I64 are all these files need) ---
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "I64": torch.int64}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(length))
-        data = f.read()
-    tensors = collections.OrderedDict()
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        flat = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[entry["dtype"]])
-        tensors[name] = flat.reshape(entry["shape"]).clone()
-    return tensors
-
-
-def write_safetensors(path, tensors):
-    names = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64"}
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        raw = t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+sys.path.insert(0, os.path.join(repo, "tools"))
+from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 
 def summary(t):

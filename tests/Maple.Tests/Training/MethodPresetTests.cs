@@ -1,0 +1,129 @@
+using Maple.Clip.Safetensors;
+using Maple.Prompting;
+using Maple.Training;
+
+namespace Maple.Tests.Training;
+
+/// <summary>
+/// The presets against the authors' configs, and the one builder (<see cref="MethodPreset.Adapt"/>) refusing
+/// what a method does not have.
+/// </summary>
+public sealed class MethodPresetTests
+{
+    /// <summary>
+    /// Values read from muzairkhattak/multimodal-prompt-learning (commit 69bce21), configs/trainers/&lt;T&gt;/&lt;file&gt;.yaml,
+    /// and train.py's defaults where a YAML leaves a setting out. Every one of these YAMLs also says: SGD,
+    /// LR_SCHEDULER "cosine", WARMUP_EPOCH 1, WARMUP_TYPE "constant", WARMUP_CONS_LR 1e-5, TRANSFORMS
+    /// random_resized_crop + random_flip + normalize, PREC "fp16" (CUDA half weights; Maple's precision is
+    /// its own setting, not a preset's); Dassl's defaults give momentum 0.9 and weight decay 5e-4.
+    /// </summary>
+    public static TheoryData<string, PromptConfig, int, double, int> AuthorsConfigs => new()
+    {
+        // MaPLe/vit_b16_c2_ep5_batch4_2ctx.yaml: N_CTX 2, CTX_INIT "a photo of a", PROMPT_DEPTH 9; BATCH_SIZE 4, LR 0.0035, MAX_EPOCH 5
+        { "maple", new(PromptMethod.Maple, 2, 2, 9, 9, "a photo of a"), 4, 0.0035, 5 },
+        // MaPLe/vit_b16_c2_ep5_batch4_2ctx_cross_datasets.yaml: N_CTX 2, PROMPT_DEPTH 3; BATCH_SIZE 4, LR 0.0026, MAX_EPOCH 2
+        { "maple-transfer", new(PromptMethod.Maple, 2, 2, 3, 3, "a photo of a"), 4, 0.0026, 2 },
+        // IVLP/vit_b16_c2_ep5_batch4_2+2ctx.yaml: N_CTX_TEXT 2, N_CTX_VISION 2, PROMPT_DEPTH_TEXT 12, PROMPT_DEPTH_VISION 12,
+        // CTX_INIT "a photo of a"; BATCH_SIZE 4, LR 0.0035, MAX_EPOCH 5
+        { "ivlp", new(PromptMethod.Ivlp, 2, 2, 12, 12, "a photo of a"), 4, 0.0035, 5 },
+        // IVLP/vit_b16_c2_ep5_batch4_4ctx_language_only.yaml: N_CTX_TEXT 4, N_CTX_VISION 0, PROMPT_DEPTH_TEXT 12,
+        // PROMPT_DEPTH_VISION 0, CTX_INIT "a photo of a"; BATCH_SIZE 4, LR 0.0025, MAX_EPOCH 5
+        { "deep-language", new(PromptMethod.DeepLanguage, 4, 0, 12, 0, "a photo of a"), 4, 0.0025, 5 },
+        // VPT/vit_b16_c2_ep5_batch4_4.yaml: N_CTX_VISION 8, PROMPT_DEPTH_VISION 12 (fixed text "a photo of a {}.");
+        // BATCH_SIZE 4, LR 0.0025, MAX_EPOCH 5
+        { "vpt-deep", new(PromptMethod.VptDeep, 0, 8, 0, 12, ""), 4, 0.0025, 5 },
+        // CoCoOp/vit_b16_c4_ep10_batch1_ctxv1.yaml (scripts/cocoop/base2new_train.sh): N_CTX 4, CTX_INIT "a photo of a";
+        // BATCH_SIZE 1, LR 0.002, MAX_EPOCH 10
+        { "cocoop", new(PromptMethod.CoCoOp, 4, 0, 1, 0, "a photo of a"), 1, 0.002, 10 },
+        // CoOp/vit_b16.yaml: BATCH_SIZE 32, LR 0.002, MAX_EPOCH 200; N_CTX 16 and CTX_INIT "" from train.py's defaults
+        // and scripts/coop/main.sh (NCTX 16, CSC False, class token at the end)
+        { "coop", new(PromptMethod.CoOp, 16, 0, 1, 0, ""), 32, 0.002, 200 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AuthorsConfigs))]
+    public void PresetsEqualTheAuthorsYaml(string name, PromptConfig prompts, int batch, double lr, int epochs)
+    {
+        var preset = MethodPreset.Get(name);
+        Assert.Equal(prompts, preset.Prompts);
+        var o = preset.Options;
+        Assert.Equal((batch, lr, epochs), (o.BatchSize, o.LearningRate, o.Epochs));
+        Assert.Equal((0.9, 5e-4), (o.Momentum, o.WeightDecay));
+        Assert.Equal((ScheduleKind.Cosine, 1, 1e-5), (o.Schedule, o.WarmupEpochs, o.WarmupLearningRate));
+        Assert.True(o.Augment);
+    }
+
+    [Theory]
+    // CoOp/vit_b16_ep50.yaml for 1 and 2 shots, vit_b16_ep100.yaml for 4 and 8, vit_b16.yaml (200) for 16 (CoOp's few-shot recipe).
+    [InlineData(1, 50)]
+    [InlineData(2, 50)]
+    [InlineData(4, 100)]
+    [InlineData(8, 100)]
+    [InlineData(16, 200)]
+    public void CoOpEpochsFollowTheShots(int shots, int epochs) =>
+        Assert.Equal(epochs, MethodPreset.Get("coop", shots).Options.Epochs);
+
+    [Theory]
+    [InlineData("coop", 3, null, null, null, "coop: coop prompts the input only, so its prompt depth cannot be set (deep-language and ivlp learn deep prompts)")]
+    [InlineData("cocoop", 2, null, null, null, "cocoop: cocoop prompts the input only, so its prompt depth cannot be set (deep-language and ivlp learn deep prompts)")]
+    [InlineData("zeroshot", 3, null, null, null, "zeroshot: zero-shot CLIP learns no prompts, so it has no prompt depth")]
+    [InlineData("coop", null, null, 2, null, "coop: coop learns no vision tokens, so their number cannot be set")]
+    [InlineData("deep-language", null, null, 2, null, "deep-language: deep-language learns no vision tokens, so their number cannot be set")]
+    [InlineData("vpt-deep", null, 4, null, null, "vpt-deep: vpt-deep learns no text tokens, so their number cannot be set")]
+    [InlineData("vpt-deep", null, null, null, "a photo of a", "vpt-deep: vpt-deep learns no text tokens (its prompt is \"a photo of a {}.\"), so it has no context init words")]
+    [InlineData("zeroshot", null, 4, null, null, "zeroshot: zeroshot learns no text tokens, so their number cannot be set")]
+    [InlineData("maple", null, null, 4, null, "maple: MaPLe's vision tokens are coupled to its text tokens: set the number of text tokens instead")]
+    [InlineData("cocoop", null, 16, null, null, "cocoop: cocoop learns one context token per init word: \"a photo of a\" gives 4, not 16 (set the init words to \"\" for random tokens)")]
+    [InlineData("coop", null, 8, null, "a photo of a", "coop: coop learns one context token per init word: \"a photo of a\" gives 4, not 8 (set the init words to \"\" for random tokens)")]
+    [InlineData("ivlp", 0, null, null, null, "ivlp: the prompt depth must be at least 1 (got 0)")]
+    [InlineData("ivlp", null, 0, null, null, "ivlp: the number of text tokens must be at least 1 (got 0)")]
+    public void SettingsAMethodDoesNotHaveAreRefused(string name, int? depth, int? nCtx, int? visionTokens, string? ctxInit, string message)
+    {
+        var error = Assert.Throws<UserInputException>(() => MethodPreset.Get(name).Adapt(nCtx, depth, visionTokens: visionTokens, ctxInit: ctxInit));
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void SettingsAMethodHasAreApplied()
+    {
+        Assert.Equal(new PromptConfig(PromptMethod.Ivlp, 4, 6, 3, 3, "X"), MethodPreset.Get("ivlp").Adapt(nCtx: 4, depth: 3, visionTokens: 6, ctxInit: "X").Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.Maple, 3, 3, 2, 2, "a photo of a"), MethodPreset.Get("maple").Adapt(nCtx: 3, depth: 2).Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.VptDeep, 0, 4, 0, 3, ""), MethodPreset.Get("vpt-deep").Adapt(depth: 3, visionTokens: 4).Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoOp, 8, 0, 1, 0, ""), MethodPreset.Get("coop").Adapt(nCtx: 8).Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoOp, 2, 0, 1, 0, "a photo"), MethodPreset.Get("coop").Adapt(ctxInit: "a photo").Prompts);
+        Assert.Equal(new PromptConfig(PromptMethod.CoCoOp, 16, 0, 1, 0, ""), MethodPreset.Get("cocoop").Adapt(nCtx: 16, ctxInit: "").Prompts);
+        Assert.Equal(7, MethodPreset.Get("cocoop").Adapt(epochs: 7).Options.Epochs);
+    }
+
+    [Theory]
+    [InlineData(PromptMethod.CoOp, 16, 0, 3, 0, "CoOp prompts the text input only: its prompt depth must be 1 (got 3; deep-language or ivlp learn deeper prompts)")]
+    [InlineData(PromptMethod.CoCoOp, 4, 2, 1, 1, "CoCoOp learns no vision prompts: vision tokens and depth must be 0 (ivlp learns both)")]
+    [InlineData(PromptMethod.DeepLanguage, 4, 2, 3, 3, "deep language prompting learns no vision prompts: vision tokens and depth must be 0 (ivlp learns both)")]
+    [InlineData(PromptMethod.VptDeep, 2, 8, 3, 3, "VPT-deep learns no text prompts (its text is \"a photo of a {class}.\"): text tokens and depth must be 0 (ivlp learns both)")]
+    [InlineData(PromptMethod.Ivlp, 2, 0, 3, 0, "IVLP learns text and vision tokens: both numbers must be at least 1 (deep-language learns text only, vpt-deep vision only)")]
+    [InlineData(PromptMethod.ZeroShot, 4, 0, 1, 0, "zero-shot CLIP learns no prompts: text and vision tokens and depths must be 0")]
+    [InlineData(PromptMethod.Maple, 2, 2, 3, 2, "MaPLe couples every text prompt to a vision prompt: equal token counts and depths, at least 1")]
+    public void EachMethodRefusesAShapeItDoesNotHave(PromptMethod method, int textTokens, int visionTokens, int textDepth, int visionDepth, string message)
+    {
+        // A checkpoint's metadata can state any shape: the learner refuses it as the builder does.
+        var config = new PromptConfig(method, textTokens, visionTokens, textDepth, visionDepth, "");
+        var error = Assert.Throws<UserInputException>(() => config.ValidateMethod("prompt.safetensors"));
+        Assert.Equal($"prompt.safetensors: {message}", error.Message);
+    }
+
+    [Fact]
+    public void ACheckpointLabelledCoOpWithDeepPromptsIsRefused()
+    {
+        using var temp = new TempFolder();
+        var path = temp["coop-deep.safetensors"];
+        using (var ctx = TorchSharp.torch.zeros(4, 128))
+        using (var deep = TorchSharp.torch.zeros(4, 128))
+        {
+            SafetensorsWriter.Write(path,
+                [new("prompt_learner.ctx", ctx), new("text_encoder.transformer.resblocks.1.VPT_shallow", deep)],
+                new Dictionary<string, string> { ["method"] = "coop", ["n_ctx"] = "4", ["n_ctx_vision"] = "0", ["text_depth"] = "2", ["vision_depth"] = "0" });
+        }
+        var error = Assert.Throws<InvalidDataException>(() => PromptCheckpoint.Read(path));
+        Assert.Equal($"{path}: metadata: CoOp prompts the text input only: its prompt depth must be 1 (got 2; deep-language or ivlp learn deeper prompts)", error.Message);
+    }
+}

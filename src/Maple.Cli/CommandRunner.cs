@@ -58,7 +58,8 @@ static partial class CommandRunner
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
             var inner = Unwrap(ex);
-            var summary = $"internal error (a bug in Maple, not in your input): {inner.GetType().Name}: {OneLine(inner.Message)}";
+            // The first line only: libtorch's messages go on with its native stack frames, which belong in the log.
+            var summary = $"internal error (a bug in Maple, not in your input): {inner.GetType().Name}: {FirstLine(inner.Message)}";
             if (WriteCrashLog(crashFolder ?? MapleInfo.CacheRoot, args, ex) is { } log)
             {
                 error.WriteLine($"{summary}; the details are in {log}");
@@ -83,6 +84,9 @@ static partial class CommandRunner
     /// <summary>The one exception inside task wrappers.</summary>
     static Exception Unwrap(Exception ex) =>
         ex is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : ex;
+
+    static string FirstLine(string message) =>
+        message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
     static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 

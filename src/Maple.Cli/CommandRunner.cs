@@ -51,7 +51,7 @@ static partial class CommandRunner
         catch (Exception ex) when (IsUserError(Unwrap(ex)))
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
-            error.WriteLine($"error: {OneLine(Unwrap(ex).Message)}");
+            error.WriteLine($"error: {UserMessage(Unwrap(ex))}");
             return 1;
         }
         catch (Exception ex)
@@ -80,6 +80,11 @@ static partial class CommandRunner
     internal static bool IsUserError(Exception ex) => ex is UserInputException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
         or ImageDecodeException or UnsafePickleException or HubException or PromptTooLongException;
+
+    /// <summary>A user error's message on one line, with the flag that lifts a library limit it names.</summary>
+    static string UserMessage(Exception ex) => ex is ImageDecodeException { OverPixelLimit: true }
+        ? $"{OneLine(ex.Message)} (--max-image-pixels N)"
+        : OneLine(ex.Message);
 
     /// <summary>The one exception inside task wrappers.</summary>
     static Exception Unwrap(Exception ex) =>

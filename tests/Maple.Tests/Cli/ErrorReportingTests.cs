@@ -92,6 +92,27 @@ public sealed class ErrorReportingTests
     }
 
     [Fact]
+    public async Task AnImageOverThePixelLimitNamesTheFlagThatRaisesIt()
+    {
+        using var temp = new TempFolder();
+        // What ImageDecoder throws for small_100x80.png under a limit of 7,999 (HostileImageTests); the CLI adds the flag.
+        var overLimit = new Maple.Imaging.ImageDecodeException("data/cat/small.png",
+            "the image declares 100x80 = 8,000 pixels, above the limit of 7,999 (a decompression bomb?); raise the image pixel limit only for an image you trust")
+        {
+            OverPixelLimit = true,
+        };
+
+        var (code, error) = await RunAsync(Throwing(overLimit), temp["crash"], "fail");
+        var (otherCode, otherError) = await RunAsync(Throwing(new Maple.Imaging.ImageDecodeException("data/cat/a.png", "the file is empty (0 bytes)")), temp["crash"], "fail");
+
+        Assert.Equal(1, code);
+        Assert.Equal("error: Cannot decode image 'data/cat/small.png': the image declares 100x80 = 8,000 pixels, above the limit of 7,999 " +
+            "(a decompression bomb?); raise the image pixel limit only for an image you trust (--max-image-pixels N)" + Environment.NewLine, error);
+        Assert.Equal(1, otherCode);
+        Assert.Equal("error: Cannot decode image 'data/cat/a.png': the file is empty (0 bytes)" + Environment.NewLine, otherError);
+    }
+
+    [Fact]
     public async Task ATokenizerLargerThanTheModelsVocabularyIsTheUsersError()
     {
         using var temp = new TempFolder();

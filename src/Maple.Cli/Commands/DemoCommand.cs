@@ -13,7 +13,13 @@ static class DemoCommand
 {
     public static Command Create()
     {
-        var seed = new Option<long>("--seed") { Description = "seed of the few-shot training images and the prompts' initialisation", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<long[]>("--seeds", "--seed")
+        {
+            Description = "seeds of the few-shot training images and the prompts' initialisation; the tables give mean ± std over them",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [.. DemoRunner.PaperSeeds],
+        };
+        var pretrainSeed = new Option<long>("--pretrain-seed") { Description = "seed of the small CLIP's pretraining (its images, initialisation and batches); each seed is cached apart", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "a reduced run (tiny model, few images and steps) that checks the pipeline in seconds; its numbers mean little" };
         var cache = new Option<string?>("--cache") { Description = $"where the pretrained demo model is kept (default: {DemoModelCache.DefaultRoot})" };
         var output = new Option<string>("--output", "-o") { Description = "folder for the rendered images, learned prompts and results", DefaultValueFactory = _ => "maple-demo" };
@@ -21,13 +27,14 @@ static class DemoCommand
 
         var command = new Command("demo", "Run the paper's base-to-novel comparison on a built-in world of rendered shapes, with a small CLIP pretrained on it.")
         {
-            seed, quick, cache, output, threads,
+            seeds, pretrainSeed, quick, cache, output, threads,
         };
         command.SetAction((parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = parse.GetValue(quick) ? DemoSettings.Quick : DemoSettings.Full;
-            var runner = new DemoRunner(settings, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(cache));
+            settings = settings with { Pretraining = settings.Pretraining with { Seed = parse.GetValue(pretrainSeed) } };
+            var runner = new DemoRunner(settings, parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(cache));
             var world = DemoWorld.Default;
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"demo world: {world.Classes.Count} classes ({world.Colours.Count} colours × {world.Shapes.Count} shapes), " +
@@ -39,15 +46,21 @@ static class DemoCommand
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(context => runner.Run(new StageBars(context), cancellation));
 
-            var table = new Table().AddColumns(DemoTable.Columns.Select(c => new TableColumn(c)).ToArray());
-            foreach (var row in result.Table.Rows)
-            {
-                table.AddRow(Markup.Escape(row.Method), Percent(row.Base), Percent(row.Novel), Percent(row.HarmonicMean));
-            }
+            var summary = result.Summary;
+            var seedsText = string.Join(", ", summary.Seeds.Select(s => s.Seed));
+            var table = new Table().Title(Markup.Escape($"base-to-novel, mean ± std over seeds {seedsText}")).AddColumns(DemoTable.Columns.Select(c => new TableColumn(c)).ToArray());
+            foreach (var row in summary.Rows)
+                table.AddRow(Markup.Escape(row.Method), Markup.Escape(row.Base.ToString()), Markup.Escape(row.Novel.ToString()), Markup.Escape(DemoSummary.HarmonicMeanText(row)));
             AnsiConsole.Write(table);
-            var oodTable = new Table().Title("OOD: base classes (ID) vs unseen shapes").AddColumns(DemoOodTable.Columns.Select(c => new TableColumn(c)).ToArray());
-            foreach (var row in result.Ood.Rows)
-                oodTable.AddRow(Markup.Escape(row.Method), Markup.Escape(row.Score), Percent(row.Auroc), Percent(row.Fpr95));
+            var perSeed = new Table().Title("per seed").AddColumns(["Seed", .. DemoTable.Columns]);
+            foreach (var seedResult in summary.Seeds)
+                foreach (var row in seedResult.Table.Rows)
+                    perSeed.AddRow(seedResult.Seed.ToString(CultureInfo.InvariantCulture), Markup.Escape(row.Method), Percent(row.Base), Percent(row.Novel), Percent(row.HarmonicMean));
+            AnsiConsole.Write(perSeed);
+            AnsiConsole.MarkupLine(Markup.Escape(summary.PatternText()));
+            var oodTable = new Table().Title(Markup.Escape($"OOD: base classes (ID) vs unseen shapes, mean ± std over seeds {seedsText}")).AddColumns(DemoOodTable.Columns.Select(c => new TableColumn(c)).ToArray());
+            foreach (var row in summary.OodRows)
+                oodTable.AddRow(Markup.Escape(row.Method), Markup.Escape(row.Score), Markup.Escape(row.Auroc.ToString()), Markup.Escape(row.Fpr95.ToString()));
             AnsiConsole.Write(oodTable);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{(result.PretrainedNow ? "pretrained" : "reused")} model {result.ModelFolder} (use it with --model); {result.Elapsed.TotalSeconds:F0} s in all")));

@@ -16,6 +16,9 @@ namespace Maple.Demo;
 /// </summary>
 public sealed class ContrastivePretraining
 {
+    /// <summary>Changes whenever a change to this code changes the model it trains, so that cached demo models are pretrained anew.</summary>
+    public const int Version = 2;
+
     static readonly double MaxLogitScale = Math.Log(100);
 
     readonly ClipModel _model;

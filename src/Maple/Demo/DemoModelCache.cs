@@ -73,6 +73,22 @@ public static class DemoModelCache
     /// <summary>Renders the pretraining images, pretrains a CLIP on them and writes the model into <paramref name="folder"/>.</summary>
     public static void Build(string folder, DemoSettings settings, DemoWorld world, IProgress<DemoProgress>? progress = null, CancellationToken cancellation = default)
     {
+        // One intra-op thread: libtorch splits its reductions by thread count, so a model pretrained on two
+        // threads differs from one pretrained on one; on one thread the model depends on the settings alone.
+        var threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            BuildOnOneThread(folder, settings, world, progress, cancellation);
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    static void BuildOnOneThread(string folder, DemoSettings settings, DemoWorld world, IProgress<DemoProgress>? progress, CancellationToken cancellation)
+    {
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(folder);
         var vocabulary = DemoVocabulary.ForWorld(world);

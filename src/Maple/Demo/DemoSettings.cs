@@ -47,32 +47,25 @@ public sealed record DemoSettings
     /// <summary>Training images per base class (K shots).</summary>
     public int Shots { get; init; } = 16;
 
-    /// <summary>Test images per class, for base and novel classes alike.</summary>
-    public int TestImagesPerClass { get; init; } = 30;
-
-    /// <summary>Epochs of prompt learning, for CoOp and MaPLe alike.</summary>
-    public int Epochs { get; init; } = 20;
+    /// <summary>Test images per class, for base and novel classes alike (and per OOD class).</summary>
+    public int TestImagesPerClass { get; init; } = 100;
 
     /// <summary>CoOp's learned context tokens (as many as <see cref="CoOpInit"/> has words).</summary>
     public int CoOpContext { get; init; } = 4;
 
     /// <summary>
-    /// Words that initialise CoOp's context ("" = random). The CoOp paper reports both; from a random
-    /// context this small CLIP starts near chance (training accuracy 9-25% in the first epochs against
-    /// zero-shot's ~50%) and 20 epochs on 240 images never recover zero-shot's accuracy (base 30% against
-    /// 47%), so the demo starts CoOp, like MaPLe, from "a photo of a".
+    /// Words that initialise CoOp's context ("" = random): "a photo of a", one of the initialisations the CoOp
+    /// paper reports, and the one MaPLe starts from (docs/demo.md says why not a random one).
     /// </summary>
     public string CoOpInit { get; init; } = "a photo of a";
 
-    /// <summary>CoOp's batch size.</summary>
+    /// <summary>CoOp's batch size (the paper's is 32; docs/demo.md says why the demo's is smaller).</summary>
     public int CoOpBatchSize { get; init; } = 8;
 
-    /// <summary>
-    /// CoOp's SGD learning rate: the CoOp paper's. At 0.05 (tried earlier, to move prompts faster under this
-    /// CLIP's logit scale of about 25) the first full-rate epoch knocked both methods' training accuracy
-    /// well below zero-shot's and the results swung widely with the seed (MaPLe's HM 53.7/48.4/36.9 on
-    /// seeds 1-3 against 48.2/55.1/53.9 at the papers' rates).
-    /// </summary>
+    /// <summary>CoOp's epochs (the paper's are 200 for 16 shots; docs/demo.md says why the demo trains 20).</summary>
+    public int CoOpEpochs { get; init; } = 20;
+
+    /// <summary>CoOp's SGD learning rate: the CoOp paper's.</summary>
     public double CoOpLearningRate { get; init; } = 0.002;
 
     /// <summary>MaPLe's prompt tokens per layer (n_ctx).</summary>
@@ -81,10 +74,13 @@ public sealed record DemoSettings
     /// <summary>MaPLe's prompt depth J (at most the layers of either encoder).</summary>
     public int MapleDepth { get; init; } = 3;
 
-    /// <summary>MaPLe's batch size.</summary>
+    /// <summary>MaPLe's batch size: the MaPLe paper's.</summary>
     public int MapleBatchSize { get; init; } = 4;
 
-    /// <summary>MaPLe's SGD learning rate: the MaPLe paper's (see <see cref="CoOpLearningRate"/>).</summary>
+    /// <summary>MaPLe's epochs (the paper's are 5; the demo gives MaPLe CoOp's 20, see docs/demo.md).</summary>
+    public int MapleEpochs { get; init; } = 20;
+
+    /// <summary>MaPLe's SGD learning rate: the MaPLe paper's.</summary>
     public double MapleLearningRate { get; init; } = 0.0035;
 
     /// <summary>The full demo: pretraining and all three methods in a few minutes on two cores.</summary>
@@ -103,7 +99,8 @@ public sealed record DemoSettings
         Pretraining = new PretrainingOptions { Steps = 30, WarmupSteps = 5 },
         Shots = 2,
         TestImagesPerClass = 2,
-        Epochs = 2,
+        CoOpEpochs = 2,
+        MapleEpochs = 2,
         CoOpContext = 4,
         MapleDepth = 2,
     };
@@ -120,15 +117,17 @@ public sealed record DemoSettings
     }
 
     /// <summary>
-    /// A short hash of everything the pretrained model depends on (world, vocabulary, architecture,
-    /// pretraining), naming its cache folder: changing any of them pretrains anew.
+    /// A short hash of everything the pretrained model depends on (world, drawing, vocabulary, architecture,
+    /// pretraining settings and seed, the pretraining code's version), naming its cache folder: changing any
+    /// of them pretrains anew. The thread count is not in it: pretraining always runs on one thread.
     /// </summary>
     public string ModelHash(DemoWorld world, DemoVocabulary vocabulary)
     {
         var key = JsonSerializer.Serialize(new
         {
-            format = 1,
+            format = 2,
             style = DemoWorld.StyleVersion,
+            pretraining_code = ContrastivePretraining.Version,
             world = world.Describe(),
             words = vocabulary.Words,
             config = ModelConfig(vocabulary.Size).ToHuggingFace().ToJsonString(),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Maple.Evaluation.Protocols;
 
 namespace Maple.Demo;
 
@@ -12,7 +13,7 @@ namespace Maple.Demo;
 public sealed record DemoRow(string Method, double Base, double Novel)
 {
     /// <summary>The harmonic mean HM = 2·B·N / (B + N) (0 when both are 0).</summary>
-    public double HarmonicMean => Base + Novel == 0 ? 0 : 2 * Base * Novel / (Base + Novel);
+    public double HarmonicMean => ScoreSummary.HarmonicMean(Base, Novel);
 }
 
 /// <summary>The demo's base-to-novel table, as in the MaPLe paper (Method, Base, Novel, HM).</summary>

@@ -19,38 +19,41 @@ public sealed class DemoRunnerTests : IDisposable
                 stages.Add(p.Stage);
         });
 
-        var result = new DemoRunner(DemoSettings.Quick, Path.Combine(_temp, "out"), seed: 1, cacheRoot: cache).Run(progress);
+        var result = new DemoRunner(DemoSettings.Quick, Path.Combine(_temp, "out"), seeds: [1, 2], cacheRoot: cache).Run(progress);
 
-        Assert.Equal(["Method", "Base", "Novel", "HM"], DemoTable.Columns);
-        Assert.Equal(["Zero-shot CLIP", "CoOp", "MaPLe"], result.Table.Rows.Select(r => r.Method));
-        Assert.All(result.Table.Rows, r =>
-        {
-            Assert.InRange(r.Base, 0, 100);
-            Assert.InRange(r.Novel, 0, 100);
-            Assert.InRange(r.HarmonicMean, Math.Min(r.Base, r.Novel), Math.Max(r.Base, r.Novel));
-        });
+        var summary = result.Summary;
+        Assert.Equal([1L, 2L], summary.Seeds.Select(s => s.Seed));
+        Assert.Equal(["Zero-shot CLIP", "CoOp", "MaPLe"], summary.Rows.Select(r => r.Method));
+        Assert.All(summary.Seeds, s => Assert.Equal(["Zero-shot CLIP", "CoOp", "MaPLe"], s.Table.Rows.Select(r => r.Method)));
+        // Zero-shot CLIP learns nothing: the same row on every seed.
+        Assert.Equal(summary.Seeds[0].Table.Rows[0], summary.Seeds[1].Table.Rows[0]);
+        // The mean row is the mean of the seed rows (2 seeds: std = |a - b| / √2).
+        var maple = summary.Seeds.Select(s => s.Table.Rows[2]).ToList();
+        Assert.Equal((maple[0].Base + maple[1].Base) / 2, summary.Rows[2].Base.Mean, 10);
+        Assert.Equal(Math.Abs(maple[0].Novel - maple[1].Novel) / Math.Sqrt(2), summary.Rows[2].Novel.Std, 10);
         Assert.True(result.PretrainedNow);
         Assert.Contains("pretraining", stages);
-        Assert.Contains("MaPLe", stages);
-        Assert.StartsWith("| Method | Base | Novel | HM |", result.Table.ToMarkdown());
+        Assert.Contains("MaPLe (seed 2)", stages);
 
         // The OOD table: zero-shot MCM against MaPLe's MCM and GL-MCM, base test images against unseen shapes.
         Assert.Equal(["Method", "Score", "AUROC", "FPR95"], DemoOodTable.Columns);
-        Assert.Equal([("Zero-shot CLIP", "MCM"), ("MaPLe", "MCM"), ("MaPLe", "GL-MCM")], result.Ood.Rows.Select(r => (r.Method, r.Score)));
-        Assert.All(result.Ood.Rows, r =>
-        {
-            Assert.InRange(r.Auroc, 0, 100);
-            Assert.InRange(r.Fpr95, 0, 100);
-        });
+        Assert.Equal([("Zero-shot CLIP", "MCM"), ("MaPLe", "MCM"), ("MaPLe", "GL-MCM")], summary.OodRows.Select(r => (r.Method, r.Score)));
         Assert.Contains(stages, s => s.Contains("OOD", StringComparison.Ordinal));
 
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_temp, "out", "results.json")))!;
         Assert.Equal(3, json["results"]!.AsArray().Count);
-        Assert.Contains("| MaPLe |", File.ReadAllText(Path.Combine(_temp, "out", "results.md")));
+        Assert.Equal(2, json["per_seed"]!.AsArray().Count);
+        Assert.Equal(maple[1].Base, (double)json["per_seed"]![1]!["results"]![2]!["base"]!, 4);
+        Assert.Equal(summary.Rows[2].Base.Mean, (double)json["results"]![2]!["base"]!, 4);
         Assert.Equal(3, json["ood"]!.AsArray().Count);
-        Assert.Contains("| MaPLe | GL-MCM |", File.ReadAllText(Path.Combine(_temp, "out", "results.md")));
+        Assert.Equal(summary.PatternHoldsOnMean, (bool)json["pattern_holds_on_mean"]!);
+        var markdown = File.ReadAllText(Path.Combine(_temp, "out", "results.md"));
+        Assert.Contains("| MaPLe |", markdown);
+        Assert.Contains("| 2 | MaPLe |", markdown);
+        Assert.Contains("| MaPLe | GL-MCM |", markdown);
         Assert.True(File.Exists(Path.Combine(_temp, "out", "results.png")));
         Assert.True(File.Exists(Path.Combine(_temp, "out", "ood.png")));
+        Assert.True(Directory.Exists(Path.Combine(_temp, "out", "runs", "seed2", "maple")));
 
         // The cache holds exactly one complete model and no temporary folder, and any command can load it.
         Assert.Equal([result.ModelFolder], Directory.GetDirectories(cache));
@@ -59,11 +62,11 @@ public sealed class DemoRunnerTests : IDisposable
             Assert.Equal(loaded.Tokenizer.VocabularySize, loaded.Model.Config.Text.VocabularySize);
 
         // A second run reuses the model and, with the same seed, gives the same table.
-        var again = new DemoRunner(DemoSettings.Quick, Path.Combine(_temp, "out2"), seed: 1, cacheRoot: cache).Run();
+        var again = new DemoRunner(DemoSettings.Quick, Path.Combine(_temp, "out2"), seeds: [1], cacheRoot: cache).Run();
         Assert.False(again.PretrainedNow);
         Assert.Equal(result.ModelFolder, again.ModelFolder);
-        Assert.Equal(result.Table.Rows, again.Table.Rows);
-        Assert.Equal(result.Ood.Rows, again.Ood.Rows);
+        Assert.Equal(summary.Seeds[0].Table.Rows, again.Summary.Seeds[0].Table.Rows);
+        Assert.Equal(summary.Seeds[0].Ood.Rows, again.Summary.Seeds[0].Ood.Rows);
     }
 
     [Fact]
@@ -77,6 +80,35 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.NotEqual(quick, DemoModelCache.FolderFor(_temp, DemoSettings.Quick with { Pretraining = DemoSettings.Quick.Pretraining with { Seed = 9 } }, world));
         // Downstream settings do not change the pretrained model.
         Assert.Equal(quick, DemoModelCache.FolderFor(_temp, DemoSettings.Quick with { Shots = 8 }, world));
+    }
+
+    [Fact]
+    public void PretrainingDoesNotDependOnTheThreadCount()
+    {
+        // Pretraining runs on one intra-op thread whatever the caller set, and leaves the caller's setting as it was.
+        var before = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(2);
+        try
+        {
+            var tiny = DemoSettings.Quick with { Pretraining = DemoSettings.Quick.Pretraining with { Steps = 3 }, PretrainImagesPerClass = 1 };
+            var threadsSeen = new HashSet<int>();
+            var one = Path.Combine(_temp, "one");
+            DemoModelCache.Build(one, tiny, DemoWorld.Default, new Recorder(p =>
+            {
+                if (p.Stage == "pretraining")
+                    threadsSeen.Add(TorchSharp.torch.get_num_threads());
+            }));
+            Assert.Equal([1], threadsSeen);
+            Assert.Equal(2, TorchSharp.torch.get_num_threads());
+            TorchSharp.torch.set_num_threads(1);
+            var other = Path.Combine(_temp, "other");
+            DemoModelCache.Build(other, tiny, DemoWorld.Default);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(one, "model.safetensors")), File.ReadAllBytes(Path.Combine(other, "model.safetensors")));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
     }
 
     [Fact]

@@ -50,7 +50,7 @@ static class CommonOptions
     public static void ApplyImageLimit(long maxPixels)
     {
         if (maxPixels < 1)
-            throw new ArgumentException($"--max-image-pixels must be at least 1, not {maxPixels}");
+            throw new UserInputException($"--max-image-pixels must be at least 1, not {maxPixels}");
         ImageDecoder.MaxPixels = maxPixels;
     }
 

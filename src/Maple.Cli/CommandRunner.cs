@@ -51,14 +51,15 @@ static partial class CommandRunner
         catch (Exception ex) when (IsUserError(Unwrap(ex)))
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
-            error.WriteLine($"error: {OneLine(Unwrap(ex).Message)}");
+            error.WriteLine($"error: {UserMessage(Unwrap(ex))}");
             return 1;
         }
         catch (Exception ex)
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
             var inner = Unwrap(ex);
-            var summary = $"internal error (a bug in Maple, not in your input): {inner.GetType().Name}: {OneLine(inner.Message)}";
+            // The first line only: libtorch's messages go on with its native stack frames, which belong in the log.
+            var summary = $"internal error (a bug in Maple, not in your input): {inner.GetType().Name}: {FirstLine(inner.Message)}";
             if (WriteCrashLog(crashFolder ?? MapleInfo.CacheRoot, args, ex) is { } log)
             {
                 error.WriteLine($"{summary}; the details are in {log}");
@@ -80,9 +81,17 @@ static partial class CommandRunner
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
         or ImageDecodeException or UnsafePickleException or HubException or PromptTooLongException;
 
+    /// <summary>A user error's message on one line, with the flag that lifts a library limit it names.</summary>
+    static string UserMessage(Exception ex) => ex is ImageDecodeException { OverPixelLimit: true }
+        ? $"{OneLine(ex.Message)} (--max-image-pixels N)"
+        : OneLine(ex.Message);
+
     /// <summary>The one exception inside task wrappers.</summary>
     static Exception Unwrap(Exception ex) =>
         ex is AggregateException { InnerExceptions.Count: 1 } aggregate ? Unwrap(aggregate.InnerExceptions[0]) : ex;
+
+    static string FirstLine(string message) =>
+        message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
     static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 

@@ -16,11 +16,15 @@ public static class SplitFile
         using (var document = JsonFile.Parse(path))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(split, out var entries) || entries.ValueKind != JsonValueKind.Array)
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(split, out var entries))
             {
-                var available = root.ValueKind == JsonValueKind.Object ? string.Join(", ", root.EnumerateObject().Select(p => p.Name).Take(10)) : "none";
-                throw new InvalidDataException($"{path}: no split '{split}' (available: {available})");
+                var available = root.ValueKind == JsonValueKind.Object
+                    ? string.Join(", ", root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array).Select(p => p.Name).Take(10))
+                    : "";
+                throw new InvalidDataException($"{path}: no split '{split}' (available: {(available.Length > 0 ? available : "none")})");
             }
+            if (entries.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"{path}: split '{split}' is {Describe(entries.ValueKind)}, not a list of [relpath, label, classname]");
 
             // Class names come from every split of the file, so a label seen only in 'test' is still named. Labels must
             // number the named classes 0..C-1: a label is an index, and one without a name would make a class from nothing.
@@ -81,6 +85,15 @@ public static class SplitFile
             throw new InvalidDataException($"{entry}: path '{relative}' lies outside the dataset root {root}");
         return full;
     }
+
+    static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.Null => "null",
+        _ => "true or false",
+    };
 
     static (string Path, int Label, string Name) ParseEntry(JsonElement entry, string path, string split, int index)
     {

@@ -22,4 +22,10 @@ public sealed class ImageDecodeException : IOException
 
     /// <summary>What is wrong with it, without the path.</summary>
     public string Problem { get; }
+
+    /// <summary>
+    /// The header declares more pixels than the limit (<see cref="ImageDecoder.MaxPixels"/>): the file may be fine,
+    /// and raising the limit would read it.
+    /// </summary>
+    public bool OverPixelLimit { get; init; }
 }

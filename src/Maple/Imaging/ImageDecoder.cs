@@ -223,7 +223,10 @@ public static class ImageDecoder
         var pixels = (long)width * height;
         if (pixels > maxPixels)
             throw new ImageDecodeException(name,
-                $"the image declares {width}x{height} = {pixels:N0} pixels, above the limit of {maxPixels:N0} (a decompression bomb?); raise the image pixel limit only for an image you trust");
+                $"the image declares {width}x{height} = {pixels:N0} pixels, above the limit of {maxPixels:N0} (a decompression bomb?); raise the image pixel limit only for an image you trust")
+            {
+                OverPixelLimit = true,
+            };
         // RGBA needs 4 bytes per pixel in one array, whatever the limit.
         if (pixels * 4 > Array.MaxLength)
             throw new ImageDecodeException(name, $"the image is too large to decode ({width}x{height})");

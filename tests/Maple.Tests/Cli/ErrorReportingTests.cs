@@ -62,6 +62,72 @@ public sealed class ErrorReportingTests
     }
 
     [Fact]
+    public async Task ABugWhoseMessageCarriesNativeFramesIsStillOneShortLine()
+    {
+        using var temp = new TempFolder();
+        // How TorchSharp reports a libtorch error: the message, then libtorch's own stack frames.
+        var bug = new System.Runtime.InteropServices.ExternalException(
+            "index out of range in self\nException raised from operator() at /pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:1756 " +
+            "(most recent call first):\nframe #0: c10::Error::Error(c10::SourceLocation) + 0xb0 (0x7f1446fce1a0 in libc10.so)\n");
+
+        var (code, error) = await RunAsync(Throwing(bug), temp["crash"], "fail");
+
+        Assert.Equal(70, code);
+        var line = Assert.Single(error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^internal error \(a bug in Maple, not in your input\): ExternalException: index out of range in self; the details are in \S+\.log$", line);
+        var log = line[(line.IndexOf("the details are in ", StringComparison.Ordinal) + "the details are in ".Length)..];
+        Assert.Contains("frame #0: c10::Error::Error", File.ReadAllText(log));
+    }
+
+    [Fact]
+    public async Task AnImagePixelLimitBelowOneIsTheUsersError()
+    {
+        using var temp = new TempFolder();
+        var data = PhotoFolder.Create(temp["data"]);
+
+        var (code, error) = await CliRunner.RunAsync("eval", "--model", Fixtures.TinyMapleModel, "--data", data, "--output", temp["r.json"], "--max-image-pixels", "0");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --max-image-pixels must be at least 1, not 0{Environment.NewLine}", error);
+    }
+
+    [Fact]
+    public async Task AnImageOverThePixelLimitNamesTheFlagThatRaisesIt()
+    {
+        using var temp = new TempFolder();
+        // What ImageDecoder throws for small_100x80.png under a limit of 7,999 (HostileImageTests); the CLI adds the flag.
+        var overLimit = new Maple.Imaging.ImageDecodeException("data/cat/small.png",
+            "the image declares 100x80 = 8,000 pixels, above the limit of 7,999 (a decompression bomb?); raise the image pixel limit only for an image you trust")
+        {
+            OverPixelLimit = true,
+        };
+
+        var (code, error) = await RunAsync(Throwing(overLimit), temp["crash"], "fail");
+        var (otherCode, otherError) = await RunAsync(Throwing(new Maple.Imaging.ImageDecodeException("data/cat/a.png", "the file is empty (0 bytes)")), temp["crash"], "fail");
+
+        Assert.Equal(1, code);
+        Assert.Equal("error: Cannot decode image 'data/cat/small.png': the image declares 100x80 = 8,000 pixels, above the limit of 7,999 " +
+            "(a decompression bomb?); raise the image pixel limit only for an image you trust (--max-image-pixels N)" + Environment.NewLine, error);
+        Assert.Equal(1, otherCode);
+        Assert.Equal("error: Cannot decode image 'data/cat/a.png': the file is empty (0 bytes)" + Environment.NewLine, otherError);
+    }
+
+    [Fact]
+    public async Task ATokenizerLargerThanTheModelsVocabularyIsTheUsersError()
+    {
+        using var temp = new TempFolder();
+        var data = PhotoFolder.Create(temp["data"]);
+        var model = Maple.Tests.Import.ImportTestData.File("openai-small.pt"); // 256 tokens; tiny-maple's tokenizer has CLIP's 49,408
+
+        var (code, error) = await CliRunner.RunAsync("eval", "--model", model, "--tokenizer", Fixtures.TinyMapleModel, "--data", data,
+            "--output", temp["r.json"], "--precision", "fp32");
+
+        Assert.Equal(1, code);
+        Assert.Equal("error: token id 49407 is past the model's vocabulary of 256 tokens: the tokenizer is not the model's; " +
+            "use the tokenizer that belongs to the model" + Environment.NewLine, error);
+    }
+
+    [Fact]
     public async Task AParseErrorIsOneLineAndAHintWithoutTypeNames()
     {
         var (code, error) = await CliRunner.RunAsync("train", "--model", "m", "--output", "o", "--epochs", "many");

@@ -99,6 +99,7 @@ public sealed class HostileImageTests : IDisposable
         // The 96-megapixel image would take 384 MB as RGBA: nothing near that may be allocated.
         Assert.True(growth.ManagedBytes < 4 << 20, $"{growth.ManagedBytes} managed bytes");
         Assert.True(growth.PeakRssBytes < 64 << 20, $"peak RSS grew by {growth.PeakRssBytes} bytes");
+        Assert.True(error.OverPixelLimit);
         Assert.Contains("above the limit", Assert.Throws<ImageDecodeException>(() => ImageHeader.Read(bomb)).Problem);
     }
 

@@ -29,6 +29,18 @@ public sealed class HostileSplitTests : IDisposable
     }
 
     [Theory]
+    [InlineData("""{"train": "nope", "val": [], "test": []}""", "split 'train' is a string, not a list of [relpath, label, classname]")]
+    [InlineData("""{"train": {"a.jpg": 0}}""", "split 'train' is an object, not a list of [relpath, label, classname]")]
+    [InlineData("""{"val": [], "test": [], "note": "x"}""", "no split 'train' (available: val, test)")]
+    [InlineData("""[["a.jpg", 0, "cat"]]""", "no split 'train' (available: none)")]
+    public void ASplitThatIsNotAListSaysSo(string json, string problem)
+    {
+        var path = Write(json);
+        var error = Assert.Throws<InvalidDataException>(() => SplitFile.Load(path, _root, "train"));
+        Assert.Equal($"{path}: {problem}", error.Message);
+    }
+
+    [Theory]
     [InlineData("1e10", "1e10")]
     [InlineData("1.5", "1.5")]
     [InlineData("-1", "-1")]

@@ -43,8 +43,18 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
     public FrozenLinear Projection { get; }
 
     /// <summary>Embeds token ids [n, length] (no positional embedding).</summary>
-    public Tensor Embed(Tensor tokenIds) =>
-        TokenEmbedding.index_select(0, tokenIds.reshape(-1)).view(tokenIds.shape[0], tokenIds.shape[1], Config.Width);
+    /// <exception cref="UserInputException">An id is past the vocabulary: the tokenizer is another model's.</exception>
+    public Tensor Embed(Tensor tokenIds)
+    {
+        if (tokenIds.numel() > 0)
+        {
+            using var largest = tokenIds.max();
+            if (largest.ToInt64() >= Config.VocabularySize)
+                throw new UserInputException($"token id {largest.ToInt64()} is past the model's vocabulary of {Config.VocabularySize} tokens: " +
+                    "the tokenizer is not the model's; use the tokenizer that belongs to the model");
+        }
+        return TokenEmbedding.index_select(0, tokenIds.reshape(-1)).view(tokenIds.shape[0], tokenIds.shape[1], Config.Width);
+    }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor tokenIds) => Forward(tokenIds, null);

@@ -12,6 +12,9 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_io import write_raw  # noqa: E402
+
 
 def png(path, width, height, rows):
     """An 8-bit grayscale PNG whose IDAT is `rows` (bytes of filtered scanlines) compressed, streamed."""
@@ -30,21 +33,6 @@ def bomb_rows(width, height):
     out = [compressor.compress(row) for _ in range(height)]
     out.append(compressor.flush())
     return b"".join(out)
-
-
-def safetensors(path, tensors, metadata):
-    """tensors: name -> (dtype, shape, raw bytes)."""
-    header = {"__metadata__": metadata} if metadata is not None else {}
-    offset = 0
-    blobs = []
-    for name, (dtype, shape, data) in tensors.items():
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def f32(*shape):
@@ -88,14 +76,14 @@ def main(out, fixtures):
     base = {"format": "maple-prompts", "method": "ivlp", "n_ctx": "2", "n_ctx_vision": "2", "text_depth": "1",
             "vision_depth": "1", "ctx_init": "a photo of a", "classnames": json.dumps(["cat", "rocket"])}
     ivlp = {"prompt_learner.ctx": f32(2, 128), "image_encoder.VPT": f32(2, 192)}
-    safetensors(os.path.join(out, "prompts-ok.safetensors"), ivlp, base)
-    safetensors(os.path.join(out, "prompts-n-ctx-vision.safetensors"), ivlp, dict(base, n_ctx_vision="8000000"))
-    safetensors(os.path.join(out, "prompts-classnames.safetensors"), ivlp, dict(base, classnames="cat, rocket"))
-    safetensors(os.path.join(out, "prompts-0d-ctx.safetensors"), {"prompt_learner.ctx": f32(), "image_encoder.VPT": f32(2, 192)}, None)
+    write_raw(os.path.join(out, "prompts-ok.safetensors"), ivlp, base)
+    write_raw(os.path.join(out, "prompts-n-ctx-vision.safetensors"), ivlp, dict(base, n_ctx_vision="8000000"))
+    write_raw(os.path.join(out, "prompts-classnames.safetensors"), ivlp, dict(base, classnames="cat, rocket"))
+    write_raw(os.path.join(out, "prompts-0d-ctx.safetensors"), {"prompt_learner.ctx": f32(), "image_encoder.VPT": f32(2, 192)}, None)
     overflow = dict(ivlp)
     overflow["image_encoder.VPT"] = ("F32", [4611686018427387904, 4], bytes(0))
-    safetensors(os.path.join(out, "prompts-overflow.safetensors"), overflow, base)
-    safetensors(os.path.join(out, "init-overflow.safetensors"), {"prompt_learner.ctx": ("F32", [2**62, 2**2], bytes(0))}, None)
+    write_raw(os.path.join(out, "prompts-overflow.safetensors"), overflow, base)
+    write_raw(os.path.join(out, "init-overflow.safetensors"), {"prompt_learner.ctx": ("F32", [2**62, 2**2], bytes(0))}, None)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@ using Maple.Imaging;
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Clip.Weights;
+using Maple.Evaluation.Ood;
+using Maple.Evaluation.Protocols;
+using Maple.Training;
 using Spectre.Console;
 using TorchSharp;
 
@@ -99,21 +102,42 @@ static class CommonOptions
             AddRangeChecks(command);
     }
 
-    /// <summary>The flags of <see cref="Evaluation.Ood.OodScoreOptions"/>' settings.</summary>
-    public static readonly IReadOnlyDictionary<string, string> OodScoreFlags = new Dictionary<string, string>
+    /// <summary>
+    /// The command-line flag of each library setting that <see cref="InvalidSettingException"/> may name: the properties
+    /// of <see cref="TrainingOptions"/>, <see cref="OodScoreOptions"/>, <see cref="BenchmarkSettings"/> and
+    /// <see cref="OodBenchmarkSpec"/>. A name shared by two records (Epochs, LoaderThreads) has one flag in every command.
+    /// </summary>
+    static readonly Dictionary<string, string> SettingFlags = new()
     {
-        [nameof(Evaluation.Ood.OodScoreOptions.Temperature)] = "--temperature",
-        [nameof(Evaluation.Ood.OodScoreOptions.Lambda)] = "--lambda",
+        [nameof(TrainingOptions.Epochs)] = "--epochs",
+        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
+        [nameof(TrainingOptions.LearningRate)] = "--lr",
+        [nameof(TrainingOptions.Momentum)] = "--momentum",
+        [nameof(TrainingOptions.WeightDecay)] = "--weight-decay",
+        [nameof(TrainingOptions.WarmupEpochs)] = "--warmup-epochs",
+        [nameof(TrainingOptions.WarmupLearningRate)] = "--warmup-lr",
+        [nameof(TrainingOptions.LoaderThreads)] = "--loader-threads",
+        [nameof(TrainingOptions.LoCoOpLambda)] = "--locoop-lambda",
+        [nameof(TrainingOptions.LoCoOpTopK)] = "--locoop-top-k",
+        [nameof(OodScoreOptions.Temperature)] = "--temperature",
+        [nameof(OodScoreOptions.Lambda)] = "--lambda",
+        [nameof(BenchmarkSettings.DataRoot)] = "--data-root",
+        [nameof(BenchmarkSettings.Depth)] = "--depth",
+        [nameof(OodBenchmarkSpec.Id)] = "--id",
+        [nameof(OodBenchmarkSpec.Ood)] = "--ood",
     };
 
-    /// <summary>Runs an options record's validation; a setting it refuses is named by its flag in <paramref name="flags"/>.</summary>
-    public static void ValidateWithFlags(Action validate, IReadOnlyDictionary<string, string> flags)
+    /// <summary>
+    /// Runs <paramref name="action"/> (an options record's validation, or library work that checks settings); a setting
+    /// it refuses (<see cref="InvalidSettingException"/>) is named by its flag.
+    /// </summary>
+    public static void NamingFlags(Action action)
     {
         try
         {
-            validate();
+            action();
         }
-        catch (InvalidSettingException ex) when (flags.TryGetValue(ex.Setting, out var flag))
+        catch (InvalidSettingException ex) when (SettingFlags.TryGetValue(ex.Setting, out var flag))
         {
             throw new UserInputException(ex.MessageFor(flag), ex);
         }

@@ -25,6 +25,15 @@ sealed class DataOptions
             command.Options.Add(option);
     }
 
+    /// <summary>Refuses, naming the flags, a command line that names no data or a benchmark without its root.</summary>
+    public static void RequireData(string? data, string? dataRoot, string? dataset)
+    {
+        if (dataset is not null && dataRoot is null && data is null)
+            throw new UserInputException($"--dataset {dataset} needs --data-root, the folder that holds the datasets");
+        if (dataset is null && data is null)
+            throw new UserInputException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+    }
+
     /// <summary>The benchmark dataset named by <c>--dataset</c>, or null for custom data.</summary>
     public string? Benchmark(ParseResult parse) => parse.GetValue(_dataset);
 
@@ -37,6 +46,7 @@ sealed class DataOptions
     /// </summary>
     public ImageDataset Open(ParseResult parse, Func<ImageDataset, ImageDataset>? sample = null)
     {
+        RequireData(parse.GetValue(_data), parse.GetValue(_dataRoot), parse.GetValue(_dataset));
         var dataset = DatasetSource.Open(parse.GetValue(_data), parse.GetValue(_split)!, parse.GetValue(_imageRoot), parse.GetValue(_classes),
             parse.GetValue(_dataRoot), parse.GetValue(_dataset));
         if (sample is not null)

@@ -7,7 +7,7 @@ namespace Maple;
 /// reading <c>/dev/zero</c> never ends, so a file from a stranger is opened only once its type (after following
 /// links) says it is a regular file.
 /// </summary>
-public static partial class InputFile
+static partial class InputFile
 {
     /// <summary>What <see cref="NotRegular"/> says of a path that names nothing.</summary>
     public const string Missing = "missing";

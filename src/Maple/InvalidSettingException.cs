@@ -13,8 +13,9 @@ public sealed class InvalidSettingException : UserInputException
     /// <param name="setting">The property at fault.</param>
     /// <param name="requirement">What the value must be, as a phrase after the name ("must be positive").</param>
     /// <param name="value">The value given.</param>
-    public InvalidSettingException(string setting, string requirement, object? value)
-        : base(Describe(setting, requirement, value))
+    /// <param name="inner">The underlying error, if any.</param>
+    public InvalidSettingException(string setting, string requirement, object? value, Exception? inner = null)
+        : base(Describe(setting, requirement, value), inner)
     {
         Setting = setting;
         Requirement = requirement;

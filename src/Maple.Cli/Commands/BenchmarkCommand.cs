@@ -65,7 +65,7 @@ static class BenchmarkCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var scoreOptions = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            CommonOptions.ValidateWithFlags(scoreOptions.Validate, CommonOptions.OodScoreFlags);
+            CommonOptions.NamingFlags(scoreOptions.Validate);
             var (settings, shots) = options.Settings(parse, []);
             var spec = new OodBenchmarkSpec(parse.GetValue(id)!, parse.GetValue(ood)!, scoreOptions, shots);
             return await RunAsync(options, parse, settings, runner => runner.Ood(spec, cancellation).ToMarkdown(), cancellation);
@@ -82,10 +82,11 @@ static class BenchmarkCommand
         if (folderLock.TakenOver is { } stale)
             AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
         using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
-        var markdown = AnsiConsole.Progress()
+        var markdown = "";
+        CommonOptions.NamingFlags(() => markdown = AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(context => run(new BenchmarkRunner(clip, settings, new Observer(context.AddTask("cells"), context.AddTask("current cell")))));
+            .Start(context => run(new BenchmarkRunner(clip, settings, new Observer(context.AddTask("cells"), context.AddTask("current cell"))))));
         AnsiConsole.Write(new Text(markdown));
         AnsiConsole.MarkupLine($"tables and plots written to [green]{Markup.Escape(settings.Output)}[/]");
         return 0;

@@ -42,6 +42,7 @@ static class DataCommand
             var ui = console ?? AnsiConsole.Console;
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var (dataPath, root, name) = (parse.GetValue(data), parse.GetValue(dataRoot), parse.GetValue(dataset));
+            DataOptions.RequireData(dataPath, root, name);
             var splits = parse.GetValue(split) is { } one ? [one] : DatasetSource.SplitNames(dataPath, root, name);
             var options = new InspectOptions
             {

@@ -52,7 +52,7 @@ static class OodCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var options = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
-            CommonOptions.ValidateWithFlags(options.Validate, CommonOptions.OodScoreFlags);
+            CommonOptions.NamingFlags(options.Validate);
             var idData = OodData.Open(parse.GetValue(id)!, parse.GetValue(split)!, parse.GetValue(idClasses));
             var oodSets = OodData.OpenAll(parse.GetValue(ood)!, parse.GetValue(split)!);
             if (oodSets.Count == 0)

@@ -77,7 +77,7 @@ static class TrainCommand
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
-            CommonOptions.ValidateWithFlags(options.Validate, Flags);
+            CommonOptions.NamingFlags(options.Validate);
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
                 ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
                 : null);
@@ -107,7 +107,7 @@ static class TrainCommand
                 throw ex.WithFix("pass --resume to continue it, or choose another --output");
             }
             if (trainer.SkippedImages > 0)
-                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log)[/]");
+                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log; --strict stops at the first instead)[/]");
             AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
             return 0;
         });
@@ -119,21 +119,6 @@ static class TrainCommand
         "cosine" => ScheduleKind.Cosine,
         "constant" => ScheduleKind.Constant,
         _ => throw new UserInputException($"--schedule must be cosine or constant, not '{text}'"),
-    };
-
-    /// <summary>The command-line flag of each <see cref="TrainingOptions"/> setting.</summary>
-    static readonly Dictionary<string, string> Flags = new()
-    {
-        [nameof(TrainingOptions.Epochs)] = "--epochs",
-        [nameof(TrainingOptions.BatchSize)] = "--batch-size",
-        [nameof(TrainingOptions.LearningRate)] = "--lr",
-        [nameof(TrainingOptions.Momentum)] = "--momentum",
-        [nameof(TrainingOptions.WeightDecay)] = "--weight-decay",
-        [nameof(TrainingOptions.WarmupEpochs)] = "--warmup-epochs",
-        [nameof(TrainingOptions.WarmupLearningRate)] = "--warmup-lr",
-        [nameof(TrainingOptions.LoaderThreads)] = "--loader-threads",
-        [nameof(TrainingOptions.LoCoOpLambda)] = "--locoop-lambda",
-        [nameof(TrainingOptions.LoCoOpTopK)] = "--locoop-top-k",
     };
 
     /// <summary>Shows each step's figures on the bar (synchronously: the bar lives on this thread).</summary>

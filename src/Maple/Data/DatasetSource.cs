@@ -2,7 +2,7 @@ namespace Maple.Data;
 
 /// <summary>
 /// Opens the data a command names: an image folder, a split file with its image root, or a benchmark by name
-/// under a data root (<c>--data-root</c> and <c>--dataset</c>).
+/// under a data root.
 /// </summary>
 public static class DatasetSource
 {
@@ -16,19 +16,19 @@ public static class DatasetSource
     /// <paramref name="imageRoot"/>, by default the file's folder and its <c>images/</c> sub-folder when present).
     /// <paramref name="classesFile"/>, when given, names the classes (line i = label i) and wins.
     /// </summary>
-    /// <exception cref="ArgumentException">Neither data nor a dataset is named, or a dataset without a root.</exception>
+    /// <exception cref="UserInputException">Neither data nor a dataset is named, or a dataset without a root.</exception>
     public static ImageDataset Open(string? data, string split = "train", string? imageRoot = null, string? classesFile = null,
         string? dataRoot = null, string? dataset = null)
     {
         ImageDataset opened;
         if (dataset is not null)
         {
-            var root = dataRoot ?? data ?? throw new UserInputException($"--dataset {dataset} needs --data-root, the folder that holds the datasets");
+            var root = dataRoot ?? data ?? throw new UserInputException($"benchmark dataset {dataset} needs a data root, the folder that holds the datasets");
             opened = BenchmarkDatasets.Open(root, dataset, split);
         }
         else if (data is null)
         {
-            throw new UserInputException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+            throw new UserInputException(NoData);
         }
         else if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
@@ -50,11 +50,13 @@ public static class DatasetSource
         if (dataset is not null)
             return BenchmarkDatasets.Resolve(dataset).Splits;
         if (data is null)
-            throw new UserInputException("no data: give --data (an image folder or a split file) or --data-root with --dataset");
+            throw new UserInputException(NoData);
         if (File.Exists(data) && data.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return SplitFile.SplitNames(data);
         return [FolderSplit];
     }
+
+    const string NoData = "no data: give an image folder or a split file, or a data root with a benchmark dataset's name";
 
     /// <summary>Reads a class list: one name per line, blank lines skipped.</summary>
     public static IReadOnlyList<string> ReadClassNames(string path) => TextList.Read(path, "class list");

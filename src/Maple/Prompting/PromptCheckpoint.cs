@@ -174,7 +174,7 @@ public sealed class PromptCheckpoint : IDisposable
     {
         int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
             ? i
-            : throw new InvalidDataException($"{path}: metadata '{key}' is missing or not a whole number from 0 (\"{Clip(m.GetValueOrDefault(key))}\")");
+            : throw new InvalidDataException($"{path}: metadata '{key}' is missing or not a whole number from 0 (\"{Excerpt(m.GetValueOrDefault(key))}\")");
         PromptMethod method;
         try
         {
@@ -197,22 +197,19 @@ public sealed class PromptCheckpoint : IDisposable
         return config;
     }
 
-    // A declared shape whose element count overflows could pass a byte-count check by wrapping around; prompt
-    // tensors are small, so any tensor of more than 2^31 elements is refused before one is made.
+    // SafetensorsFile.Open has checked every shape against the bytes the file holds; prompt tensors are also
+    // small, so any tensor of more than 2^31 elements is refused before one is made.
     static void CheckSizes(SafetensorsFile file)
     {
         foreach (var entry in file.Entries.Values)
         {
-            var elements = 1.0;
-            foreach (var dim in entry.Shape)
-                elements *= dim;
-            if (entry.Shape.Any(d => d < 0) || elements > int.MaxValue)
+            if (entry.ElementCount > int.MaxValue)
                 throw new InvalidDataException($"{file.Path}: tensor '{entry.Name}' declares shape {entry.ShapeText}, far larger than any prompt; the file is damaged or not a prompt file");
         }
     }
 
     // Metadata values are the file's: keep a quoted one short.
-    static string Clip(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "...";
+    static string Excerpt(string? value) => value is null ? "" : value.Length <= 40 ? value : value[..40] + "...";
 
     // The token count of a [tokens, width] prompt tensor; anything else is a damaged or foreign file.
     static int Rows(Dictionary<string, Tensor> t, string name, string path)

@@ -104,7 +104,7 @@ public static class PromptLearners
         {
             config.Validate(clip, $"{source}: the prompts do not fit this backbone");
         }
-        catch (ArgumentException ex)
+        catch (UserInputException ex)
         {
             throw new InvalidDataException(ex.Message, ex);
         }

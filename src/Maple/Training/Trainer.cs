@@ -174,7 +174,7 @@ public sealed class Trainer
         }
 
         PromptCheckpoint.Save(FinalPromptsPath, learner, new Dictionary<string, string>(_description) { ["epoch"] = _options.Epochs.ToString(CultureInfo.InvariantCulture) });
-        log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; --strict makes them fatal)");
+        log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; a strict run stops at the first instead)");
         return FinalPromptsPath;
     }
 

@@ -93,7 +93,7 @@ public sealed class CheckpointFuzzTests : IDisposable
         {
             File.WriteAllBytes(path, mutate(random, (byte[])original.Clone()));
             Exception? error = null;
-            var growth = PeakMemory.GrowthOf(() =>
+            var growth = MemoryGrowth.Of(() =>
             {
                 try
                 {
@@ -103,7 +103,7 @@ public sealed class CheckpointFuzzTests : IDisposable
                 {
                     error = ex;
                 }
-            });
+            }).PeakRssBytes;
             var which = $"seed {seed}, case {i}";
             if (error is not null and not InvalidDataException and not UnsafePickleException)
                 Assert.Fail($"{which}: {error.GetType().Name} is not a user error: {error}");

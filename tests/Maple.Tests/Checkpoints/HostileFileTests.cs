@@ -28,7 +28,7 @@ public sealed class HostileFileTests
         File.Delete(Marker);
 
         UnsafePickleException? refused = null;
-        var growth = PeakMemory.GrowthOf(() => refused = Assert.Throws<UnsafePickleException>(() => TorchWeightsFile.ReadStateDict(HostileArchive)));
+        var growth = MemoryGrowth.Of(() => refused = Assert.Throws<UnsafePickleException>(() => TorchWeightsFile.ReadStateDict(HostileArchive))).PeakRssBytes;
 
         Assert.Equal(
             $"refused {HostileArchive}: its TorchScript class __torch__.Payload restores its state by running the archive's code (__setstate__), " +
@@ -57,7 +57,7 @@ public sealed class HostileFileTests
         var output = temp["prompt.safetensors"];
 
         (int Code, string Error) result = default;
-        var growth = PeakMemory.GrowthOf(() => result = CliRunner.RunAsync("import", path, "--output", output).GetAwaiter().GetResult());
+        var growth = MemoryGrowth.Of(() => result = CliRunner.RunAsync("import", path, "--output", output).GetAwaiter().GetResult()).PeakRssBytes;
 
         Assert.Equal(1, result.Code);
         Assert.Equal($"error: {ZeroStrideMessage(path)}", result.Error?.Trim());
@@ -72,7 +72,7 @@ public sealed class HostileFileTests
         var path = ZeroStrideCheckpoint(temp["ViT-zero-stride.pt"]);
 
         InvalidDataException? error = null;
-        var growth = PeakMemory.GrowthOf(() => error = Assert.Throws<InvalidDataException>(() => ClipModel.Load(path, Precision.Fp32)));
+        var growth = MemoryGrowth.Of(() => error = Assert.Throws<InvalidDataException>(() => ClipModel.Load(path, Precision.Fp32))).PeakRssBytes;
 
         Assert.Equal(ZeroStrideMessage(path), error!.Message);
         Assert.InRange(growth, 0, MemoryBound);
@@ -109,7 +109,7 @@ public sealed class HostileFileTests
         PickleBuilder.WriteTorchZip(path, pickle.Op('0').Op('.').ToArray());
 
         InvalidDataException? error = null;
-        var growth = PeakMemory.GrowthOf(() => error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path)));
+        var growth = MemoryGrowth.Of(() => error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path))).PeakRssBytes;
 
         Assert.Equal(
             $"{path}: its pickle builds more than 128 MiB of objects from 1062608 bytes (it copies the same data again and again, " +
@@ -149,7 +149,7 @@ public sealed class HostileFileTests
         PickleBuilder.WriteTorchZip(path, pickle.Op('e').Op('.').ToArray(), new Dictionary<string, byte[]> { ["0"] = new byte[4_000_000] });
 
         InvalidDataException? error = null;
-        var growth = PeakMemory.GrowthOf(() => error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path)));
+        var growth = MemoryGrowth.Of(() => error = Assert.Throws<InvalidDataException>(() => TorchCheckpointReader.Load(path))).PeakRssBytes;
 
         Assert.Equal($"{path}: reading its tensors needs more than 79 MiB (at a view of size [1000, 1000] on storage '0'), more than a file " +
             "of its size can hold; if the file is trusted and this is expected, raise CheckpointLimits.TensorBytesPerFileByte", error!.Message);

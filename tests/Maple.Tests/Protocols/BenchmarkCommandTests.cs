@@ -84,4 +84,16 @@ public sealed class BenchmarkCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains(expected, error);
     }
+
+    [Fact]
+    public async Task AnIdSetThatIsNoDataIsNamedByItsFlag()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        var missing = temp["no-such-folder"];
+        var (code, error) = await CliRunner.RunAsync("benchmark", "ood", "--model", Fixtures.TinyMapleModel, "--id", missing, "--ood", data.FlatOod,
+            "--method", "zeroshot", "--seeds", "1", "--shots", "1", "--out", temp["out"], "--precision", "fp32");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --id must be a benchmark name (with a data root), an image folder or a split file (got {missing}){Environment.NewLine}", error);
+    }
 }

@@ -359,8 +359,8 @@ public sealed class BenchmarkRunnerTests(TinyClipFixture tiny) : IClassFixture<T
         using var data = new ProtocolData();
         using var temp = new TempFolder();
         var settings = Settings(data, temp["out"], ["eurosat"], ["maple"], [1]) with { Depth = null };
-        var error = Assert.Throws<UserInputException>(() => new BenchmarkRunner(tiny.Clip, settings).BaseToNovel());
-        Assert.Contains("--depth", error.Message);
+        var error = Assert.Throws<InvalidSettingException>(() => new BenchmarkRunner(tiny.Clip, settings).BaseToNovel());
+        Assert.Equal(nameof(BenchmarkSettings.Depth), error.Setting);
         Assert.Contains("at most 3", error.Message);
         Assert.False(Directory.Exists(temp["out/base2novel"]));
     }

@@ -305,9 +305,9 @@ public sealed class BenchmarkRunner
             }
             catch (UserInputException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
             {
-                throw new UserInputException(
-                    $"{e.Message}. The presets follow the paper's ViT-B/16 (12 layers per encoder): give this backbone's prompt depth explicitly " +
-                    $"with --depth (BenchmarkSettings.Depth), at most {Math.Min(config.Text.Layers, config.Vision.Layers)}", e);
+                throw new InvalidSettingException(nameof(BenchmarkSettings.Depth),
+                    $"must be given for this backbone, at most {Math.Min(config.Text.Layers, config.Vision.Layers)}: {e.Message}; " +
+                    "the presets follow the paper's ViT-B/16 (12 layers per encoder)", null, e);
             }
         }
         return names;
@@ -324,7 +324,7 @@ public sealed class BenchmarkRunner
     ImageDataset Open(string dataset, string split)
     {
         if (string.IsNullOrEmpty(_settings.DataRoot))
-            throw new UserInputException($"{dataset} is a benchmark name: give the folder that holds the benchmarks (--data-root)");
+            throw new InvalidSettingException(nameof(BenchmarkSettings.DataRoot), $"must name the folder that holds the benchmarks ({dataset} is a benchmark name)", null);
         return BenchmarkDatasets.Open(_settings.DataRoot, dataset, split);
     }
 
@@ -437,8 +437,10 @@ public sealed class BenchmarkRunner
                 return all.Value with { Source = $"{all.Value.Source}, the images not drawn for {shots} shots (seed {seed})", Items = rest };
             }, FixedTest: false);
         }
-        throw new UserInputException($"--id {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+        throw new InvalidSettingException(nameof(OodBenchmarkSpec.Id), NotData, spec);
     }
+
+    const string NotData = "must be a benchmark name (with a data root), an image folder or a split file";
 
     List<NamedDataset> OpenOodSets(IReadOnlyList<string> specs)
     {
@@ -457,7 +459,7 @@ public sealed class BenchmarkRunner
             }
             else
             {
-                throw new UserInputException($"--ood {spec}: neither a benchmark name (with --data-root) nor an image folder or split file");
+                throw new InvalidSettingException(nameof(OodBenchmarkSpec.Ood), NotData, spec);
             }
             var unique = set.Name;
             for (var n = 2; sets.Any(s => s.Name.Equals(unique, StringComparison.OrdinalIgnoreCase)); n++)

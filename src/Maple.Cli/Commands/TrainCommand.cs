@@ -88,7 +88,7 @@ static class TrainCommand
             CommonOptions.NamingFlags(() => preset.CheckFits(backbone));
             if (parse.GetValue(dryRun))
             {
-                PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), [nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+                PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), [method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
                     schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK]);
                 return 0;
             }
@@ -189,7 +189,7 @@ static class TrainCommand
         AnsiConsole.MarkupLine("dry run: nothing trained (without --dry-run, this recipe trains)");
     }
 
-    static string Number(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+    static string Number(double value) => value.ToString("G", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
     static ScheduleKind ParseSchedule(string text) => text.ToLowerInvariant() switch
     {

@@ -126,6 +126,12 @@ static partial class CommandRunner
             return $"missing {string.Join(" ", command.Arguments.Select(a => $"<{a.Name}>"))}";
         if (RequiredOption().Match(message) is { Success: true } required)
             return $"{required.Groups["option"].Value} is required";
+        if (MissingValue().Match(message) is { Success: true } value)
+            return $"{value.Groups["option"].Value} needs a value";
+        if (Unrecognized().Match(message) is { Success: true } unknown)
+            return UnknownToken(unknown.Groups["token"].Value);
+        if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+            return $"missing the command: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
         return TypeName().Replace(message, t => Expected(t.Value));
     }
 
@@ -139,6 +145,16 @@ static partial class CommandRunner
 
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$")]
     private static partial Regex CannotParse();
+
+    /// <summary>"unknown option --x" for a token that looks like one, else "unexpected argument".</summary>
+    internal static string UnknownToken(string token) =>
+        token.StartsWith('-') ? $"unknown option {token}" : $"unexpected argument '{token}'";
+
+    [GeneratedRegex(@"^Required argument missing for option: '(?<option>[^']*)'\.?$")]
+    private static partial Regex MissingValue();
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(?<token>.*)'\.?$")]
+    private static partial Regex Unrecognized();
 
     [GeneratedRegex(@"^Required argument missing for command: '[^']*'\.?$")]
     private static partial Regex MissingArgument();

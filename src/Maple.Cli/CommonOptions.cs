@@ -63,11 +63,21 @@ static class CommonOptions
 
     /// <summary>The unlabelled images of predict, zeroshot and embed: files and folders, as arguments.</summary>
     /// <param name="required">Whether at least one is needed (not when another option may stand for them).</param>
-    public static Argument<string[]> Images(bool required) => new("images")
+    public static Argument<string[]> Images(bool required)
     {
-        Description = "image files and folders (a folder: every image inside it and its sub-folders, sorted)",
-        Arity = required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore,
-    };
+        var images = new Argument<string[]>("images")
+        {
+            Description = "image files and folders (a folder: every image inside it and its sub-folders, sorted)",
+            Arity = required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore,
+        };
+        // The parser hands an unknown option to the argument that takes any number of values; one that is no path is a typo.
+        images.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Select(t => t.Value).Where(v => v.StartsWith('-') && !File.Exists(v) && !Directory.Exists(v)))
+                result.AddError(CommandRunner.UnknownToken(token));
+        });
+        return images;
+    }
 
     /// <summary>The image files of the arguments and of the old <c>--images</c> option, folders expanded.</summary>
     /// <exception cref="UserInputException">No image given.</exception>

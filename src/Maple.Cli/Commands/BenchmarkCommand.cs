@@ -104,6 +104,7 @@ static class BenchmarkCommand
             {
                 Description = dataRootRequired ? "folder holding the datasets in the CoOp/Dassl layouts" : "folder holding the benchmark datasets (for benchmark names in --id/--ood)",
                 Required = dataRootRequired,
+                HelpName = "folder",
             };
             Shots = new Option<int[]>("--shots")
             {

@@ -25,7 +25,7 @@ static class DataCommand
         var dataset = new Option<string?>("--dataset") { Description = $"benchmark under --data-root: {string.Join(", ", BenchmarkDatasets.Names)}" };
         var split = new Option<string?>("--split") { Description = "inspect only this split (default: every split)" };
         var imageRoot = new Option<string?>("--image-root") { Description = "folder a split file's paths are relative to" };
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (line i = label i)" };
+        var classes = CommonOptions.ClassesFile("class names, one per line (line i = label i)");
         var verify = new Option<string>("--verify") { Description = "check every image: header (fast), decode (finds truncated files) or none", DefaultValueFactory = _ => "header" };
         verify.AcceptOnlyFromAmong("header", "decode", "none");
         var sizeSample = new Option<int>("--size-sample") { Description = "images whose header gives the size summary", DefaultValueFactory = _ => 200 };

@@ -261,6 +261,14 @@ public sealed class CommandSurfaceTests(TrainedRunFixture run) : IClassFixture<T
         Assert.Equal("error: --model is required", Lines(error)[0]);
         (_, _, error) = await CliRunner.RunProcessAsync("predict", "--model", "M", "--top", "x", "photo.png");
         Assert.Equal("error: --top: 'x' is not a whole number", Lines(error)[0]);
+        (_, _, error) = await CliRunner.RunProcessAsync("predict", "--model", "M", "--top");
+        Assert.Equal("error: --top needs a value", Lines(error)[0]);
+        (_, _, error) = await CliRunner.RunProcessAsync("predict", "--model", "M", "photo.png", "--lr", "3"); // not taken for two image paths
+        Assert.Equal("error: unknown option --lr", Lines(error)[0]);
+        (_, _, error) = await CliRunner.RunProcessAsync("eval", "--model", "M", "extra");
+        Assert.Equal("error: unexpected argument 'extra'", Lines(error)[0]);
+        (_, _, error) = await CliRunner.RunProcessAsync("benchmark");
+        Assert.Equal("error: missing the command: base2novel, cross-dataset, domain-generalization, few-shot, ood", Lines(error)[0]);
     }
 
     [Fact]

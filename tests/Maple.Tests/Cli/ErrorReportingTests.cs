@@ -136,7 +136,7 @@ public sealed class ErrorReportingTests
 
         (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", "m", "--data-root", "r", "--output", "o", "--seeds", "x");
         Assert.Equal(1, code);
-        Assert.Equal($"error: --seeds: 'x' is not a whole number{Environment.NewLine}usage: maple benchmark base2novel --model <model> --data-root <data-root> --output <folder> [options]; see 'maple benchmark base2novel --help'{Environment.NewLine}", error);
+        Assert.Equal($"error: --seeds: 'x' is not a whole number{Environment.NewLine}usage: maple benchmark base2novel --model <model> --data-root <folder> --output <folder> [options]; see 'maple benchmark base2novel --help'{Environment.NewLine}", error);
 
         (code, error) = await CliRunner.RunAsync("eval", "--model", "m", "--data", "d", "--output", "r.json", "--batch-size", "0");
         Assert.Equal(1, code);

@@ -301,6 +301,15 @@ public sealed class CommandSurfaceTests(TrainedRunFixture run) : IClassFixture<T
     }
 
     [Fact]
+    public async Task DataInspectTakesTheDataAsTrainDoes()
+    {
+        var (code, output, error) = await CliRunner.RunProcessAsync("data", "inspect", "--data", run.Data);
+        Assert.True(code == 0, error);
+        Assert.Contains("3 classes: astronaut, coffee cup, tabby cat", output);
+        Assert.Equal(output, (await CliRunner.RunProcessAsync("data", "inspect", run.Data)).Output);
+    }
+
+    [Fact]
     public async Task DryRunPrintsTheResolvedRecipeAndTrainsNothing()
     {
         using var temp = new TempFolder();

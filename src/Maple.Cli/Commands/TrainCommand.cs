@@ -135,7 +135,8 @@ static class TrainCommand
     {
         var rows = new List<string[]> { new[] { "preset", "epochs", "batch", "lr", "n_ctx", "depth", "ctx_init" } };
         var notes = new List<string>();
-        foreach (var preset in MethodPreset.All.Values)
+        // Zero-shot CLIP learns nothing: its row would list a recipe that changes no parameter.
+        foreach (var preset in MethodPreset.All.Values.Where(p => p.Prompts.Method != PromptMethod.ZeroShot))
         {
             var (p, o) = (preset.Prompts, preset.Options);
             var tokens = p.Method == PromptMethod.Maple || p.VisionTokens == 0 ? Number(p.TextTokens)

@@ -19,6 +19,7 @@ static class CommonOptions
     public static Option<string> Model() => new("--model", "-m")
     {
         Description = "CLIP model: a Hugging Face id (openai/clip-vit-base-patch16), a Hugging Face folder, or an OpenAI .pt/.safetensors file",
+        HelpName = "model",
         Required = true,
     };
 
@@ -26,6 +27,7 @@ static class CommonOptions
     {
         Description = "the model's config file (open_clip_config.json, an open_clip model config or a Hugging Face config.json), "
             + "for weights without one beside them",
+        HelpName = "file",
     };
 
     public static Option<string> Precision() => new("--precision")
@@ -43,6 +45,7 @@ static class CommonOptions
     public static Option<string?> Tokenizer() => new("--tokenizer")
     {
         Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
+        HelpName = "folder",
     };
 
     public static Option<long> MaxImagePixels() => new("--max-image-pixels")

@@ -120,8 +120,11 @@ sealed class HelpText : SynchronousCommandLineAction
         var spellings = option.Aliases.Where(a => !DeprecatedSpellings.IsDeprecated(option, a) && a[0] == '-' && a != "-?").Append(option.Name)
             .Distinct().OrderBy(a => a.StartsWith("--", StringComparison.Ordinal) ? 1 : 0).ThenBy(a => a.Length);
         var name = string.Join(", ", spellings);
-        return option.Arity.MaximumNumberOfValues == 0 ? name : $"{name} {ValueName(option)}";
+        return IsSwitch(option) ? name : $"{name} {ValueName(option)}";
     }
+
+    /// <summary>A flag that is on when given (<c>--resume</c>): it shows no value and no default.</summary>
+    static bool IsSwitch(Option option) => option.Arity.MaximumNumberOfValues == 0 || option.ValueType == typeof(bool);
 
     static string ValueName(Option option)
     {
@@ -142,7 +145,7 @@ sealed class HelpText : SynchronousCommandLineAction
     /// <summary>The default as typed on the command line; null when there is none to show or the description says it.</summary>
     static string? DefaultText(Option option)
     {
-        if (!option.HasDefaultValue || option.Arity.MaximumNumberOfValues == 0 || option is HelpOption)
+        if (!option.HasDefaultValue || IsSwitch(option) || option is HelpOption)
             return null;
         if ((option.Description ?? "").Contains("default", StringComparison.OrdinalIgnoreCase))
             return null;

@@ -22,7 +22,7 @@ static class EmbedCommand
         var oldImages = DeprecatedSpellings.Hidden("the image files and folders as arguments", "--images", "-i");
         var texts = new Option<string[]>("--text") { Description = "a text to embed; repeat the flag for each text", HelpName = "text" };
         var oldTexts = DeprecatedSpellings.Hidden("--text for each text, or --texts-file", "--texts", "-t");
-        var textsFile = new Option<string?>("--texts-file") { Description = "a file of texts to embed, one per line" };
+        var textsFile = new Option<string?>("--texts-file") { Description = "a file of texts to embed, one per line", HelpName = "file" };
         var output = new Option<string>("--output", "-o") { Description = "the safetensors file to write (image_features, text_features)", Required = true, HelpName = "file" };
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalise every feature vector" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };

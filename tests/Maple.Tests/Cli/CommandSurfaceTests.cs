@@ -283,6 +283,7 @@ public sealed class CommandSurfaceTests(TrainedRunFixture run) : IClassFixture<T
         Assert.Contains("coop with --shots K: 50 epochs for K up to 2, 100 epochs for K up to 8, 200 epochs above", train);
         Assert.Matches(new Regex(@"^  --threads <n> +libtorch threads \(default: all cores\)$", RegexOptions.Multiline), train);
         Assert.Matches(new Regex(@"^  --schedule <schedule> +cosine or constant \[default: cosine\]$", RegexOptions.Multiline), train);
+        Assert.Matches(new Regex(@"^  --resume +continue the run in --output from its last checkpoint$", RegexOptions.Multiline), train);
 
         var (_, fewShot, _) = await CliRunner.RunProcessAsync(["benchmark", "few-shot", "--help"], wide);
         Assert.Matches(new Regex(@"^  --seeds <n>\.\.\. +seeds \[default: 1 2 3\]$", RegexOptions.Multiline), fewShot);
@@ -295,6 +296,7 @@ public sealed class CommandSurfaceTests(TrainedRunFixture run) : IClassFixture<T
             Assert.DoesNotContain("Maple.Cli", text);
             Assert.DoesNotContain("|2|", text);
             Assert.DoesNotContain("(default: all cores) [default", text);
+            Assert.DoesNotContain("[default: False]", text);
         }
         Assert.All(Lines(predict), line => Assert.True(line.Length <= 80, line));
         Assert.Contains("  <images>", predict);

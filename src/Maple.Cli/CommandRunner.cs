@@ -21,6 +21,9 @@ static partial class CommandRunner
     /// <summary>The exit code of an error in Maple itself (sysexits' EX_SOFTWARE).</summary>
     public const int InternalErrorCode = 70;
 
+    /// <summary>The exit code of a run stopped by Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int CancelledCode = 130;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     /// <param name="root">The commands.</param>
     /// <param name="args">The command line.</param>
@@ -46,7 +49,7 @@ static partial class CommandRunner
         catch (Exception ex) when (Unwrap(ex) is OperationCanceledException)
         {
             error.WriteLine("cancelled");
-            return 130;
+            return CancelledCode;
         }
         catch (Exception ex) when (IsUserError(Unwrap(ex)))
         {

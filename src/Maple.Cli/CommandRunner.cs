@@ -40,11 +40,14 @@ static partial class CommandRunner
             return 1;
         }
 
-        // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours.
-        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
+        // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours. Its
+        // signal handling is off: it is installed only once a command's first await returns, so a command that runs
+        // synchronously (training on a local model) was killed by Ctrl+C before it could say how to resume.
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = null };
+        using var signals = new InterruptSignals();
         try
         {
-            return await parse.InvokeAsync(configuration);
+            return await parse.InvokeAsync(configuration, signals.Token);
         }
         catch (Exception ex) when (Unwrap(ex) is OperationCanceledException)
         {

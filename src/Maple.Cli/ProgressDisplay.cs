@@ -45,7 +45,7 @@ sealed class ProgressDisplay
     string _figures = "";
     bool _reported;
     bool _stopped;
-    TimeSpan _lastDrawn = TimeSpan.MinValue;
+    TimeSpan? _lastDrawn;
     double _lastPlainFraction;
     TimeSpan _lastPlainTime;
 
@@ -63,7 +63,7 @@ sealed class ProgressDisplay
         _value = start;
         // The elapsed time and ETA move on while a long step runs.
         if (live)
-            _ticker = new Timer(_ => Redraw(force: false), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            _ticker = new Timer(_ => Redraw(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>A display on standard output, live when both output streams are terminals with ANSI support.</summary>
@@ -113,7 +113,7 @@ sealed class ProgressDisplay
                 return;
             if (_live)
             {
-                Redraw(force: false);
+                Redraw();
                 return;
             }
             var fraction = Fraction;
@@ -177,14 +177,14 @@ sealed class ProgressDisplay
         }
     }
 
-    void Redraw(bool force)
+    void Redraw()
     {
         lock (_gate)
         {
             if (_stopped || !_reported)
                 return;
             var now = _clock.Elapsed;
-            if (!force && now - _lastDrawn < RedrawInterval && Fraction < 1)
+            if (now - _lastDrawn < RedrawInterval && Fraction < 1)
                 return;
             _lastDrawn = now;
             Draw();

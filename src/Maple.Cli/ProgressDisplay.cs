@@ -118,7 +118,7 @@ sealed class ProgressDisplay
             }
             var fraction = Fraction;
             var now = _clock.Elapsed;
-            if (_lastPlainTime == TimeSpan.Zero || fraction - _lastPlainFraction >= PlainStep || now - _lastPlainTime >= PlainInterval)
+            if (_lastPlainTime == TimeSpan.Zero || fraction - _lastPlainFraction >= PlainStep - 1e-9 || now - _lastPlainTime >= PlainInterval)
             {
                 (_lastPlainFraction, _lastPlainTime) = (fraction, now == TimeSpan.Zero ? TimeSpan.FromTicks(1) : now);
                 _out.WriteLine(PlainLine());

@@ -57,7 +57,7 @@ public static class DatasetInspector
                 continue;
             if (data.Items.Count == 0)
             {
-                problems.Add(new DatasetProblem(ProblemKind.EmptyClass, name, null, $"{name} has no images in any of its {data.ClassNames.Count} classes"));
+                problems.Add(new DatasetProblem(ProblemKind.EmptyClass, name, null, $"split '{name}' has no images"));
             }
             else
             {

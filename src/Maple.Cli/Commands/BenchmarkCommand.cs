@@ -88,7 +88,7 @@ static class BenchmarkCommand
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context => run(new BenchmarkRunner(clip, settings, new Observer(context.AddTask("cells"), context.AddTask("current cell"))))));
         AnsiConsole.Write(new Text(markdown));
-        AnsiConsole.MarkupLine($"tables and plots written to [green]{Markup.Escape(settings.Output)}[/]");
+        AnsiConsole.MarkupLine($"wrote tables and plots to [green]{Markup.Escape(OutputText.DisplayPath(settings.Output))}[/]");
         return 0;
     }
 

@@ -15,7 +15,8 @@ public static class ClassNameFile
     {
         ArgumentNullException.ThrowIfNull(path);
         InputFile.EnsureRegular(path, "class-name file");
-        var lines = File.ReadAllLines(path);
+        // Blank lines at the end shift no label (editors often leave one): only those are let go.
+        var lines = File.ReadAllLines(path).Reverse().SkipWhile(string.IsNullOrWhiteSpace).Reverse().ToArray();
         if (lines.Length == 0)
             throw new InvalidDataException($"{path}: the class-name file is empty; write one class name per line");
         // CLIP's tokenizer lowercases, so names that differ only in case would give the same prompt.

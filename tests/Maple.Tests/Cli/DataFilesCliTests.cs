@@ -44,8 +44,9 @@ public sealed class DataFilesCliTests : IDisposable
     [Fact]
     public void AClassNameFileReadsOneTrimmedNamePerLine()
     {
-        var names = _root.Text("names.txt", " red circle ", "blue star");
-        Assert.Equal(["red circle", "blue star"], ClassNameFile.Read(names));
+        var names = _root.Text("names.txt", " red circle ", "blue star", "", " ");
+        Assert.Equal(["red circle", "blue star"], ClassNameFile.Read(names)); // blank lines that end the file shift no label
+        Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => ClassNameFile.Read(_root.Text("blank.txt", "", ""))).Message);
         Assert.Contains("is empty", Assert.Throws<InvalidDataException>(() => ClassNameFile.Read(_root.Bytes("empty.txt", []))).Message);
     }
 

@@ -88,6 +88,12 @@ static class BenchmarkCommand
         {
             CommonOptions.NamingFlags(() => markdown = run(new BenchmarkRunner(clip, settings, observer)));
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            observer.EndPhase();
+            Console.Error.WriteLine($"interrupted; rerun with the same --out to continue (finished cells and epochs are kept in {OutputText.DisplayPath(settings.Output)})");
+            return CommandRunner.CancelledCode;
+        }
         finally
         {
             observer.EndPhase();

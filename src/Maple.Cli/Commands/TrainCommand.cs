@@ -101,7 +101,7 @@ static class TrainCommand
             var display = ProgressDisplay.ForStandardOutput("training", options.Epochs * trainer.StepsPerEpoch, start: firstEpoch * trainer.StepsPerEpoch);
             var progress = new Progress(display, options.Epochs, firstEpoch, trainer.StepsPerEpoch);
             // Said at once, from the signal handler: the step under way may take longer than the process is given to stop.
-            using var interrupted = cancellation.Register(() => display.Interrupt(
+            var interrupted = cancellation.Register(() => display.Interrupt(
                 $"interrupted at epoch {progress.Epoch}, step {progress.Step}/{trainer.StepsPerEpoch}; rerun with --resume to continue", Console.Error));
             string finalPath;
             try
@@ -119,6 +119,11 @@ static class TrainCommand
             catch (RunExistsException ex)
             {
                 throw ex.WithFix("pass --resume to continue it, or choose another --output");
+            }
+            finally
+            {
+                // The training is over: a Ctrl+C from here on interrupts nothing that --resume would continue.
+                interrupted.Dispose();
             }
             if (trainer.SkippedImages > 0)
                 AnsiConsole.MarkupLine($"[yellow]{OutputText.Count(trainer.SkippedImages, "unreadable image")} skipped (named in train.log; --strict stops at the first instead)[/]");

@@ -68,14 +68,14 @@ sealed class ProgressDisplay
 
     /// <summary>A display on standard output, live when both output streams are terminals with ANSI support.</summary>
     public static ProgressDisplay ForStandardOutput(string title, double total, double start = 0) =>
-        new(title, total, AnsiConsole.Profile.Out.Writer, IsLive(Console.IsOutputRedirected), () => AnsiConsole.Profile.Width, start);
+        new(title, total, AnsiConsole.Profile.Out.Writer, IsLive, () => AnsiConsole.Profile.Width, start);
 
     /// <summary>A display on standard error (downloads), live under the same conditions.</summary>
     public static ProgressDisplay ForStandardError(string title, double total, bool countUnits = true) =>
-        new(title, total, Console.Error, IsLive(Console.IsErrorRedirected), () => AnsiConsole.Profile.Width, countUnits: countUnits);
+        new(title, total, Console.Error, IsLive, () => AnsiConsole.Profile.Width, countUnits: countUnits);
 
-    static bool IsLive(bool redirected) =>
-        !redirected && !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Ansi;
+    // Both streams: with one of them in a log, a live line would leave its redraws there or split it from the messages.
+    static bool IsLive => !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Ansi;
 
     /// <summary>Runs <paramref name="work"/> with a display of <paramref name="total"/> units on standard output.</summary>
     /// <param name="title">What is being done.</param>
@@ -84,8 +84,7 @@ sealed class ProgressDisplay
     public static T Run<T>(string title, double total, Func<Action<double, string>, T> work)
     {
         var display = ForStandardOutput(title, total);
-        var result = display.Watch(() => work(display.Update));
-        return result;
+        return display.Watch(() => work(display.Update));
     }
 
     /// <summary>Runs <paramref name="work"/>, then shows the final state; when it fails, leaves the last state shown.</summary>

@@ -101,11 +101,11 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <summary>Classifies already normalised pixels [batch, 3, size, size]; the predictions have no path.</summary>
     /// <param name="pixels">The images.</param>
     /// <param name="top">How many classes to list per image (at most all of them).</param>
-    public IReadOnlyList<ZeroShotPrediction> Classify(Tensor pixels, int top = 5)
+    public IReadOnlyList<ImagePrediction> Classify(Tensor pixels, int top = 5)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         using var scope = NewDisposeScope();
-        return Predictions(Logits(pixels), null, top);
+        return ImagePrediction.FromLogits(Logits(pixels), ClassNames, null, top);
     }
 
     /// <summary>Classifies image files, decoded and transformed a batch at a time, in the order given.</summary>
@@ -116,17 +116,17 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
     /// <exception cref="Imaging.ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
-    public IReadOnlyList<ZeroShotPrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
+    public IReadOnlyList<ImagePrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
         IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        var results = new List<ZeroShotPrediction>(imagePaths.Count);
+        var results = new List<ImagePrediction>(imagePaths.Count);
         Features.ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation, (start, pixels) =>
         {
             var logits = Logits(pixels);
             var paths = Enumerable.Range(start, (int)pixels.shape[0]).Select(i => imagePaths[i]).ToList();
-            results.AddRange(Predictions(logits, paths, top));
+            results.AddRange(ImagePrediction.FromLogits(logits, ClassNames, paths, top));
         });
         return results;
     }
@@ -137,24 +137,5 @@ public sealed class ZeroShotClassifier : IDisposable
         _textFeatures.Dispose();
         _prompted.Dispose();
         _learner.Dispose();
-    }
-
-    List<ZeroShotPrediction> Predictions(Tensor logits, IReadOnlyList<string>? paths, int top)
-    {
-        var classes = ClassNames.Count;
-        var k = Math.Min(top, classes);
-        var values = logits.to(ScalarType.Float32).contiguous().data<float>().ToArray();
-        // In fp64 so that each row's probabilities sum to 1 to within fp32 rounding.
-        var probabilities = logits.to(ScalarType.Float64).softmax(-1).to(ScalarType.Float32).contiguous().data<float>().ToArray();
-        var results = new List<ZeroShotPrediction>();
-        for (var i = 0; i < (int)logits.shape[0]; i++)
-        {
-            var rowLogits = values.AsSpan(i * classes, classes).ToArray();
-            var rowProbabilities = probabilities.AsSpan(i * classes, classes).ToArray();
-            var best = Enumerable.Range(0, classes).OrderByDescending(c => rowProbabilities[c])
-                .Take(k).Select(c => new ClassScore(c, ClassNames[c], rowProbabilities[c])).ToList();
-            results.Add(new ZeroShotPrediction(paths?[i], rowLogits, rowProbabilities, best));
-        }
-        return results;
     }
 }

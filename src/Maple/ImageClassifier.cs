@@ -1,0 +1,172 @@
+using Maple.Clip;
+using Maple.Evaluation;
+using Maple.Evaluation.Ood;
+using Maple.Imaging;
+using Maple.Prompting;
+using static TorchSharp.torch;
+
+namespace Maple;
+
+/// <summary>
+/// An image classifier: a frozen CLIP with prompts (learned ones, or zero-shot CLIP's hand-written ones) and a list
+/// of classes. Image files go in, class probabilities come out; decoding, resizing, normalisation and every tensor
+/// stay inside. The text features are computed once, when the classifier is made (CoCoOp computes them per image,
+/// as its text depends on the image).
+/// </summary>
+/// <remarks>
+/// Made by <see cref="ClipBackbone.ZeroShot"/>, <see cref="ClipBackbone.LoadClassifier"/> and
+/// <see cref="TrainedPrompts.ToClassifier"/>. <see cref="Prompted"/> is the layer below (the backbone, the prompt
+/// learner and the class prompts) for anything this class does not offer. One classifier serves one thread at a time.
+/// </remarks>
+public sealed class ImageClassifier : IDisposable
+{
+    readonly PromptLearner _learner;
+    readonly FeatureExtractor _images;
+    readonly Tensor? _textFeatures;
+
+    /// <summary>Builds the classifier and computes its text features; takes ownership of <paramref name="learner"/>.</summary>
+    internal ImageClassifier(PretrainedClip clip, PromptLearner learner, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates)
+    {
+        _learner = learner;
+        try
+        {
+            _images = new FeatureExtractor(clip);
+            Prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, classNames, templates);
+            _textFeatures = TextFeatures(Prompted);
+        }
+        catch
+        {
+            Prompted?.Dispose();
+            learner.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The backbone, the prompts and the class prompts: the lower layer, for researchers.</summary>
+    public PromptedClip Prompted { get; }
+
+    /// <summary>The classes: class i is <c>ClassNames[i]</c>.</summary>
+    public IReadOnlyList<string> ClassNames => Prompted.ClassNames;
+
+    /// <summary>The method of the prompts (<see cref="PromptMethod.ZeroShot"/> for hand-written ones).</summary>
+    public PromptMethod Method => _learner.Config.Method;
+
+    /// <summary>The preprocessing of image files: the model's image size and pixel normalisation.</summary>
+    public EvalTransform Transform => _images.Transform;
+
+    /// <summary>The <paramref name="top"/> most probable classes of an image file, best first.</summary>
+    /// <param name="imagePath">The image (PNG, JPEG, BMP, GIF, WebP, ...).</param>
+    /// <param name="top">How many classes to return (at most all of them).</param>
+    /// <exception cref="ImageDecodeException">The file cannot be read or decoded (the message names it).</exception>
+    public IReadOnlyList<ClassScore> Predict(string imagePath, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(imagePath);
+        using var scope = NewDisposeScope();
+        return ImagePrediction.FromLogits(Logits(Transform.Load(imagePath).unsqueeze(0)), ClassNames, [imagePath], top)[0].Top;
+    }
+
+    /// <summary>The <paramref name="top"/> most probable classes of a decoded image (e.g. from <see cref="ImageDecoder.Decode(byte[], string)"/>), best first.</summary>
+    /// <param name="image">The image, any size: it is resized and cropped as CLIP's preprocessing does.</param>
+    /// <param name="top">How many classes to return (at most all of them).</param>
+    public IReadOnlyList<ClassScore> Predict(RgbImage image, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        using var scope = NewDisposeScope();
+        var pixels = tensor(Transform.ToChw(image), [1, 3, Transform.ImageSize, Transform.ImageSize], ScalarType.Float32);
+        return ImagePrediction.FromLogits(Logits(pixels), ClassNames, null, top)[0].Top;
+    }
+
+    /// <summary>Classifies image files a batch at a time (decoded ahead on a background thread), in the order given.</summary>
+    /// <param name="imagePaths">The files.</param>
+    /// <param name="top">How many classes to list per image (at most all of them).</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <returns>One prediction per file, with all logits and probabilities and the top classes.</returns>
+    /// <exception cref="ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
+    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32,
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var results = new List<ImagePrediction>(imagePaths.Count);
+        _images.ForEachImageBatch(imagePaths, batchSize, loaderThreads: 1, progress, cancellation, (start, pixels) =>
+            results.AddRange(ImagePrediction.FromLogits(Logits(pixels), ClassNames, imagePaths.Skip(start).Take((int)pixels.shape[0]).ToList(), top)));
+        return results;
+    }
+
+    /// <summary>
+    /// The OOD score of an image file against the classes (higher = more in-distribution): MCM unless
+    /// <paramref name="options"/> names another (GL-MCM, energy, max-logit).
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The file cannot be read or decoded (the message names it).</exception>
+    public double OodScore(string imagePath, OodScoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(imagePath);
+        using var scope = NewDisposeScope();
+        return OodScores(Transform.Load(imagePath).unsqueeze(0), options)[0];
+    }
+
+    /// <summary>The OOD scores of image files, in the order given (see <see cref="OodScore"/>).</summary>
+    /// <param name="imagePaths">The files.</param>
+    /// <param name="options">The score and its settings; MCM with temperature 1 when null.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="progress">Told after every batch.</param>
+    /// <param name="cancellation">Checked between batches.</param>
+    /// <exception cref="ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
+    public double[] OodScores(IReadOnlyList<string> imagePaths, OodScoreOptions? options = null, int batchSize = 32,
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        var scores = new double[imagePaths.Count];
+        _images.ForEachImageBatch(imagePaths, batchSize, loaderThreads: 1, progress, cancellation,
+            (start, pixels) => OodScores(pixels, options).CopyTo(scores, start));
+        return scores;
+    }
+
+    /// <summary>The OOD scores of already normalised pixels [batch, 3, size, size] (see <see cref="OodScore"/>).</summary>
+    public double[] OodScores(Tensor pixels, OodScoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        options ??= new OodScoreOptions();
+        options.Validate();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var (cosines, local) = Prompted.Cosines(pixels, _textFeatures, options.NeedsLocalFeatures);
+        return OodScoring.Compute(options, cosines, local, Prompted.Clip.LogitScale).data<double>().ToArray();
+    }
+
+    /// <summary>Logits [batch, classes] (exp(logit_scale) × cosine, fp32) of already normalised pixels [batch, 3, size, size].</summary>
+    public Tensor Logits(Tensor pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var logits = _textFeatures is null ? Prompted.Logits(pixels) : Prompted.Logits(pixels, _textFeatures);
+        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _textFeatures?.Dispose();
+        Prompted.Dispose();
+        _learner.Dispose();
+    }
+
+    /// <summary>
+    /// L2-normalised fp32 text features [classes, embed]: hand-written prompts ensembled over their templates, or the
+    /// learned prompts' features; null for prompts that depend on the image (CoCoOp).
+    /// </summary>
+    static Tensor? TextFeatures(PromptedClip prompted)
+    {
+        if (prompted.Learner.ConditionsOnImage)
+            return null;
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var features = prompted.Learner.TextPrompts() is null
+            ? prompted.FixedTextFeatures(PromptedClip.DefaultTextBatchSize, null, CancellationToken.None)
+            : ClipModel.Normalize(prompted.TextFeatures());
+        return features.DetachFromDisposeScope();
+    }
+}

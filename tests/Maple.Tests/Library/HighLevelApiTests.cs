@@ -139,6 +139,36 @@ public sealed class HighLevelApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public void CoCoOpClassifierComputesTheTextOfEachImage()
+    {
+        using var temp = new TempFolder();
+        var model = _clip.Pretrained.Model;
+        string[] classes = ["cat", "coffee cup", "rocket"];
+        using var learner = PromptLearners.Create(PromptConfig.CoCoOp(), model, _clip.Pretrained.Tokenizer, seed: 3);
+        PromptCheckpoint.Save(temp["cocoop.safetensors"], learner, PromptCheckpoint.Describe(learner, "tiny", classes));
+        using var classifier = _clip.LoadClassifier(temp["cocoop.safetensors"]);
+        Assert.Equal(PromptMethod.CoCoOp, classifier.Method);
+        Assert.Equal(classes, classifier.ClassNames);
+
+        // By hand, per image: the meta-network shifts the context by the image's normalised feature.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var images = FixtureImages();
+        var ids = _clip.Pretrained.Tokenizer.Tokenize(classes.Select(c => $"a photo of a {c}.").ToList(), model.Config.Text.ContextLength);
+        var rows = new List<Tensor>();
+        for (var i = 0; i < images.shape[0]; i++)
+        {
+            var image = ClipModel.Normalize(model.EncodeImage(images[i..(i + 1)]))[0];
+            var text = ClipModel.Normalize(model.EncodeText(ids, learner.TextPromptsFor(image)));
+            rows.Add(model.LogitScale.exp() * text.matmul(image));
+        }
+        TensorAssert.RelativeClose(stack(rows), classifier.Logits(images), 1e-5, "CoCoOp logits");
+        var cosines = (stack(rows) / model.LogitScale.exp()).to(ScalarType.Float64);
+        var mcm = cosines.softmax(-1).amax([-1]).data<double>().ToArray();
+        Assert.Equal(mcm, classifier.OodScores(images), (a, b) => Math.Abs(a - b) < 1e-6);
+    }
+
+    [Fact]
     public void OodScoresAreTheScoresOfTheReferenceLogitsComputedByHand()
     {
         using var scope = NewDisposeScope();

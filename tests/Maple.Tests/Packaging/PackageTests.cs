@@ -61,7 +61,7 @@ public sealed class PackageTests
             Assert.Equal(("Maple", version), ((string)reference.Attribute("Include")!, (string)reference.Attribute("Version")!));
         }
         File.WriteAllText(temp["examples.slnx"], $"<Solution>{string.Concat(Examples.Select(e => $"<Project Path=\"{e}/{e}.csproj\" />"))}</Solution>");
-        Dotnet(temp.Path, "build", "examples.slnx", "-c", "Release", "-nodeReuse:false");
+        Dotnet(temp.Path, "build", "examples.slnx", "-c", "Release", "-nodeReuse:false", "-p:UseSharedCompilation=false"); // no server left behind
 
         // The package's build targets patched the example's copy of TorchSharp's shim exactly where this system needs it.
         var shim = ElfVersionPatch.ReadVersionNeeds(File.ReadAllBytes(temp["TrainAndPredict/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so"]));

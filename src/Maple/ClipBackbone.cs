@@ -1,6 +1,7 @@
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Data;
+using Maple.Evaluation;
 using Maple.Prompting;
 using Maple.Training;
 
@@ -62,10 +63,8 @@ public sealed class ClipBackbone : IDisposable
     public ImageClassifier ZeroShot(IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
-        if (classNames.Any(string.IsNullOrWhiteSpace))
-            throw new UserInputException("a class name is blank");
         var learner = PromptLearners.Create(PromptConfig.ZeroShot(), Pretrained.Model, Pretrained.Tokenizer, seed: 0);
-        return new ImageClassifier(Pretrained, learner, classNames, templates);
+        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classNames, templates);
     }
 
     /// <summary>
@@ -82,7 +81,7 @@ public sealed class ClipBackbone : IDisposable
         var classes = classNames ?? checkpoint.ClassNames
             ?? throw new UserInputException($"{promptsPath}: the prompts record no class names; give the class names to classify");
         var learner = checkpoint.CreateLearner(Pretrained.Model, Pretrained.Tokenizer);
-        return new ImageClassifier(Pretrained, learner, classes, templates: null);
+        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classes, templates: null);
     }
 
     /// <summary>

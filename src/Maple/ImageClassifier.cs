@@ -25,14 +25,25 @@ public sealed class ImageClassifier : IDisposable
     readonly Tensor? _textFeatures;
 
     /// <summary>Builds the classifier and computes its text features; takes ownership of <paramref name="learner"/>.</summary>
-    internal ImageClassifier(PretrainedClip clip, PromptLearner learner, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates)
+    /// <param name="images">The backbone's encoders and preprocessing.</param>
+    /// <param name="learner">The prompts.</param>
+    /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
+    /// <param name="templates">Zero-shot CLIP's templates (ensembled when several); null for the learner's own.</param>
+    /// <param name="textBatchSize">Prompts per forward pass of the text encoder, for hand-written prompts.</param>
+    /// <param name="promptsDone">Told the number of hand-written prompts encoded so far, after every batch.</param>
+    /// <param name="cancellation">Checked between batches of hand-written prompts.</param>
+    /// <exception cref="UserInputException">No class, a blank class name, or templates that do not fit (see <see cref="PromptedClip"/>).</exception>
+    internal ImageClassifier(FeatureExtractor images, PromptLearner learner, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates,
+        int textBatchSize = PromptedClip.DefaultTextBatchSize, Action<int>? promptsDone = null, CancellationToken cancellation = default)
     {
         _learner = learner;
         try
         {
-            _images = new FeatureExtractor(clip);
-            Prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, classNames, templates);
-            _textFeatures = TextFeatures(Prompted);
+            if (classNames.Any(string.IsNullOrWhiteSpace))
+                throw new UserInputException("a class name is blank");
+            _images = images;
+            Prompted = new PromptedClip(images.Model, learner, images.Tokenizer, classNames.ToArray(), templates);
+            _textFeatures = ComputeTextFeatures(Prompted, textBatchSize, promptsDone, cancellation);
         }
         catch
         {
@@ -50,6 +61,12 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The method of the prompts (<see cref="PromptMethod.ZeroShot"/> for hand-written ones).</summary>
     public PromptMethod Method => _learner.Config.Method;
+
+    /// <summary>
+    /// The classifier's weights: one L2-normalised fp32 row [classes, embed] per class (for hand-written prompts, the
+    /// mean over the templates, normalised again); null for CoCoOp, whose text depends on the image. Owned by this object.
+    /// </summary>
+    public Tensor? TextFeatures => _textFeatures;
 
     /// <summary>The preprocessing of image files: the model's image size and pixel normalisation.</summary>
     public EvalTransform Transform => _images.Transform;
@@ -80,17 +97,18 @@ public sealed class ImageClassifier : IDisposable
     /// <param name="imagePaths">The files.</param>
     /// <param name="top">How many classes to list per image (at most all of them).</param>
     /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="loaderThreads">Threads decoding images.</param>
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
     /// <returns>One prediction per file, with all logits and probabilities and the top classes.</returns>
     /// <exception cref="ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
-    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32,
+    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
         IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         var results = new List<ImagePrediction>(imagePaths.Count);
-        _images.ForEachImageBatch(imagePaths, batchSize, loaderThreads: 1, progress, cancellation, (start, pixels) =>
+        _images.ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation, (start, pixels) =>
             results.AddRange(ImagePrediction.FromLogits(Logits(pixels), ClassNames, imagePaths.Skip(start).Take((int)pixels.shape[0]).ToList(), top)));
         return results;
     }
@@ -158,14 +176,14 @@ public sealed class ImageClassifier : IDisposable
     /// L2-normalised fp32 text features [classes, embed]: hand-written prompts ensembled over their templates, or the
     /// learned prompts' features; null for prompts that depend on the image (CoCoOp).
     /// </summary>
-    static Tensor? TextFeatures(PromptedClip prompted)
+    static Tensor? ComputeTextFeatures(PromptedClip prompted, int textBatchSize, Action<int>? promptsDone, CancellationToken cancellation)
     {
         if (prompted.Learner.ConditionsOnImage)
             return null;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var features = prompted.Learner.TextPrompts() is null
-            ? prompted.FixedTextFeatures(PromptedClip.DefaultTextBatchSize, null, CancellationToken.None)
+            ? prompted.FixedTextFeatures(textBatchSize, promptsDone, cancellation)
             : ClipModel.Normalize(prompted.TextFeatures());
         return features.DetachFromDisposeScope();
     }

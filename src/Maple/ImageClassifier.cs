@@ -78,8 +78,9 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<ClassScore> Predict(string imagePath, int top = 5)
     {
         ArgumentNullException.ThrowIfNull(imagePath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         using var scope = NewDisposeScope();
-        return ImagePrediction.FromLogits(Logits(Transform.Load(imagePath).unsqueeze(0)), ClassNames, [imagePath], top)[0].Top;
+        return ZeroShotPrediction.FromLogits(Logits(Transform.Load(imagePath).unsqueeze(0)), [imagePath], ClassNames, top)[0].Top;
     }
 
     /// <summary>The <paramref name="top"/> most probable classes of a decoded image (e.g. from <see cref="ImageDecoder.Decode(byte[], string)"/>), best first.</summary>
@@ -88,9 +89,10 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<ClassScore> Predict(RgbImage image, int top = 5)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         using var scope = NewDisposeScope();
         var pixels = tensor(Transform.ToChw(image), [1, 3, Transform.ImageSize, Transform.ImageSize], ScalarType.Float32);
-        return ImagePrediction.FromLogits(Logits(pixels), ClassNames, null, top)[0].Top;
+        return ZeroShotPrediction.FromLogits(Logits(pixels), null, ClassNames, top)[0].Top;
     }
 
     /// <summary>Classifies image files a batch at a time (decoded ahead on a background thread), in the order given.</summary>
@@ -102,14 +104,14 @@ public sealed class ImageClassifier : IDisposable
     /// <param name="cancellation">Checked between batches.</param>
     /// <returns>One prediction per file, with all logits and probabilities and the top classes.</returns>
     /// <exception cref="ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
-    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
+    public IReadOnlyList<ZeroShotPrediction> Predict(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
         IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        var results = new List<ImagePrediction>(imagePaths.Count);
+        var results = new List<ZeroShotPrediction>(imagePaths.Count);
         _images.ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation, (start, pixels) =>
-            results.AddRange(ImagePrediction.FromLogits(Logits(pixels), ClassNames, imagePaths.Skip(start).Take((int)pixels.shape[0]).ToList(), top)));
+            results.AddRange(ZeroShotPrediction.FromLogits(Logits(pixels), imagePaths.Skip(start).Take((int)pixels.shape[0]).ToList(), ClassNames, top)));
         return results;
     }
 

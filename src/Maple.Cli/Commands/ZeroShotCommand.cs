@@ -94,7 +94,7 @@ static class ZeroShotCommand
         throw new UserInputException("no classes: pass --classes FILE (one name per line) or --class NAME");
     }
 
-    static Table Table(IReadOnlyList<ImagePrediction> predictions)
+    static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)
     {
         var table = new Table().AddColumns("image", "#", "class", "probability");
         foreach (var p in predictions)

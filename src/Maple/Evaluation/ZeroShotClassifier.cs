@@ -79,10 +79,11 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <summary>Classifies already normalised pixels [batch, 3, size, size]; the predictions have no path.</summary>
     /// <param name="pixels">The images.</param>
     /// <param name="top">How many classes to list per image (at most all of them).</param>
-    public IReadOnlyList<ImagePrediction> Classify(Tensor pixels, int top = 5)
+    public IReadOnlyList<ZeroShotPrediction> Classify(Tensor pixels, int top = 5)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         using var scope = NewDisposeScope();
-        return ImagePrediction.FromLogits(Logits(pixels), ClassNames, null, top);
+        return ZeroShotPrediction.FromLogits(Logits(pixels), null, ClassNames, top);
     }
 
     /// <summary>Classifies image files, decoded and transformed a batch at a time, in the order given.</summary>
@@ -93,7 +94,7 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
     /// <exception cref="Imaging.ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
-    public IReadOnlyList<ImagePrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
+    public IReadOnlyList<ZeroShotPrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
         IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default) =>
         _classifier.Predict(imagePaths, top, batchSize, loaderThreads, progress, cancellation);
 

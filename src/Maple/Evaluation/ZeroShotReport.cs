@@ -16,7 +16,7 @@ public sealed class ZeroShotReport
     /// <param name="classNames">The classes, in the order of the logits.</param>
     /// <param name="templates">The prompt templates.</param>
     /// <param name="predictions">One per image.</param>
-    public ZeroShotReport(string model, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, IReadOnlyList<ImagePrediction> predictions)
+    public ZeroShotReport(string model, IReadOnlyList<string> classNames, IReadOnlyList<string> templates, IReadOnlyList<ZeroShotPrediction> predictions)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -40,7 +40,7 @@ public sealed class ZeroShotReport
     public IReadOnlyList<string> Templates { get; }
 
     /// <summary>One prediction per image.</summary>
-    public IReadOnlyList<ImagePrediction> Predictions { get; }
+    public IReadOnlyList<ZeroShotPrediction> Predictions { get; }
 
     /// <summary>The precision the model computed in, recorded in the JSON when set.</summary>
     public PrecisionChoice? Precision { get; init; }

@@ -9,8 +9,8 @@ public sealed class ZeroShotReportTests : IDisposable
 
     static ZeroShotReport Report() => new("tiny", ["cat", "hot, \"dog\""], ["a {}."],
     [
-        new ImagePrediction("a b.png", [1.5f, -0.25f], [0.85f, 0.15f], [new ClassScore(0, "cat", 0.85f)]),
-        new ImagePrediction("dir,x/c.png", [0f, 3f], [0.05f, 0.95f], [new ClassScore(1, "hot, \"dog\"", 0.95f)]),
+        new ZeroShotPrediction("a b.png", [1.5f, -0.25f], [0.85f, 0.15f], [new ClassScore(0, "cat", 0.85f)]),
+        new ZeroShotPrediction("dir,x/c.png", [0f, 3f], [0.05f, 0.95f], [new ClassScore(1, "hot, \"dog\"", 0.95f)]),
     ]);
 
     [Fact]

@@ -102,7 +102,7 @@ sealed class ClassifierServer : IAsyncDisposable
             if (!TryTop(request, out var top, out var topError))
                 return Error(StatusCodes.Status400BadRequest, topError);
             if (request.ContentLength > options.MaxRequestBytes)
-                return TooLarge();
+                return TooLarge(context);
 
             byte[] data;
             string name;
@@ -112,12 +112,12 @@ sealed class ClassifierServer : IAsyncDisposable
             }
             catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
-                return TooLarge();
+                return TooLarge(context);
             }
             catch (InvalidDataException ex) // a form over the limit, or not a form at all
             {
                 return ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                    ? TooLarge()
+                    ? TooLarge(context)
                     : Error(StatusCodes.Status400BadRequest, $"the form cannot be read: {ex.Message}");
             }
             catch (UserInputException ex)
@@ -194,8 +194,13 @@ sealed class ClassifierServer : IAsyncDisposable
             return false;
         }
 
-        IResult TooLarge() =>
-            Error(StatusCodes.Status413PayloadTooLarge, $"the request is larger than this server's limit of {options.MaxRequestBytes} bytes");
+        // The rest of the body stays unread, so the connection cannot carry another request: say so, or a client
+        // that reuses it sees its next request cut off.
+        IResult TooLarge(HttpContext context)
+        {
+            context.Response.Headers.Connection = "close";
+            return Error(StatusCodes.Status413PayloadTooLarge, $"the request is larger than this server's limit of {options.MaxRequestBytes} bytes");
+        }
 
         static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 

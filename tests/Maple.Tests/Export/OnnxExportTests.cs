@@ -49,6 +49,43 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ExactGeluBackbonesExportToo()
+    {
+        using var scope = NewDisposeScope();
+        using var fixture = new TinyMapleCase();
+        var config = fixture.Clip.Config with { Vision = fixture.Clip.Config.Vision with { Activation = "gelu" }, Text = fixture.Clip.Config.Text with { Activation = "gelu" } };
+        using var clip = new Maple.Clip.ClipModel(config, Precision.Fp32);
+        clip.InitializeRandom(seed: 4);
+        using (no_grad())
+        {
+            // Hidden activations of a few units, where GELU and quick_gelu part ways (CLIP's init keeps them near 0).
+            foreach (var block in clip.Visual.Transformer.Blocks)
+                block.Mlp.Fc.Weight.mul_(25);
+        }
+        using var learner = PromptLearners.Create(PromptConfig.VptDeep(4, 3), clip, fixture.Tokenizer, seed: 2);
+        Enlarge(learner, seed: 6);
+        using var prompted = new PromptedClip(clip, learner, fixture.Tokenizer, fixture.ClassNames);
+        using var folder = new TempFolder();
+        OnnxClassifierExporter.Export(prompted, folder["gelu.onnx"]);
+
+        using var _ = no_grad();
+        var images = fixture.Images(0);
+        var expected = prompted.Logits(images);
+        TensorAssert.RelativeClose(expected, RunOnnx(folder["gelu.onnx"], images), 1e-4, "gelu backbone: ONNX Runtime logits");
+
+        // The same weights with quick_gelu give other logits: the export above followed the activation.
+        using var quick = new Maple.Clip.ClipModel(fixture.Clip.Config, Precision.Fp32);
+        using (no_grad())
+        {
+            foreach (var ((_, to), (_, from)) in quick.named_parameters().Zip(clip.named_parameters()))
+                to.copy_(from);
+        }
+        using var quickPrompted = new PromptedClip(quick, learner, fixture.Tokenizer, fixture.ClassNames);
+        var change = (quickPrompted.Logits(images) - expected).abs().max().item<float>() / expected.abs().max().item<float>();
+        Assert.True(change > 1e-3, $"quick_gelu changes the logits by only {change:E2}"); // ten times the tolerance
+    }
+
+    [Fact]
     public void MetadataDescribesTheInputAndTheClasses()
     {
         using var fixture = new TinyMapleCase();

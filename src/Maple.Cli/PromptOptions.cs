@@ -12,6 +12,19 @@ static class PromptOptions
         Description = "learned prompts (prompt.safetensors, a checkpoint, or an imported file); omit for zero-shot CLIP",
     };
 
+    /// <summary><c>--classes</c>: a file of class names, one per line.</summary>
+    public static Option<string?> ClassesFile() => new("--classes")
+    {
+        Description = "class names, one per line (default: the classes the prompts were trained on)",
+    };
+
+    /// <summary><c>--class</c>: class names one by one.</summary>
+    public static Option<string[]> ClassNames() => new("--class")
+    {
+        Description = "a class name (repeat for several)",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     public static Option<string> CtxInit() => new("--ctx-init")
     {
         Description = "init words of a prompts file that has no metadata (default \"a photo of a\")",
@@ -50,6 +63,18 @@ static class PromptOptions
             result.Add(single);
         }
         return result.Count > 0 ? result : null;
+    }
+
+    /// <summary>
+    /// <see cref="ResolveTemplates"/>, refused when <paramref name="promptsPath"/> names learned prompts (they word the
+    /// classes as they were trained).
+    /// </summary>
+    public static IReadOnlyList<string>? ResolveZeroShotTemplates(ParseResult parse, Option<string[]> template, Option<string[]> templates, string? promptsPath)
+    {
+        var resolved = ResolveTemplates(parse, template, templates);
+        if (resolved is not null && promptsPath is not null)
+            throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+        return resolved;
     }
 
     /// <summary>The learner of <paramref name="promptsPath"/>, or zero-shot CLIP when it is null.</summary>

@@ -38,9 +38,7 @@ static class EvalCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var promptsPath = parse.GetValue(prompts);
-            var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
-            if (zeroShotTemplates is not null && promptsPath is not null)
-                throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+            var zeroShotTemplates = PromptOptions.ResolveZeroShotTemplates(parse, template, templates, promptsPath);
             if (promptsPath is null && zeroShotTemplates is null && data.Benchmark(parse) is { } benchmark)
                 zeroShotTemplates = [PromptTemplates.ForBenchmark(benchmark)];
             var dataset = data.Open(parse);

@@ -15,8 +15,8 @@ static class ExportCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (default: the classes the prompts were trained on)" };
-        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var classes = PromptOptions.ClassesFile();
+        var classNames = PromptOptions.ClassNames();
         var template = PromptOptions.Template($"\"{PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
         var output = new Option<string>("--output", "-o") { Description = "the .onnx file to write", Required = true };
@@ -32,9 +32,7 @@ static class ExportCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var promptsPath = parse.GetValue(prompts);
-            var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
-            if (zeroShotTemplates is not null && promptsPath is not null)
-                throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+            var zeroShotTemplates = PromptOptions.ResolveZeroShotTemplates(parse, template, templates, promptsPath);
             var names = PredictCommand.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
             // The graph is fp32 whatever the CPU offers: ONNX engines run it anywhere.
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, "fp32", parse.GetValue(tokenizer), cancellation, parse.GetValue(config));

@@ -17,8 +17,8 @@ static class PredictCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (default: the classes the prompts were trained on)" };
-        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var classes = PromptOptions.ClassesFile();
+        var classNames = PromptOptions.ClassNames();
         var top = new Option<int>("--top", "-k") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
         var images = new Argument<string[]>("images") { Description = "image files", Arity = ArgumentArity.OneOrMore };
         var precision = CommonOptions.Precision();

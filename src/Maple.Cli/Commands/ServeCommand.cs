@@ -16,8 +16,8 @@ static class ServeCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (default: the classes the prompts were trained on)" };
-        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var classes = PromptOptions.ClassesFile();
+        var classNames = PromptOptions.ClassNames();
         var template = PromptOptions.Template($"\"{Prompting.PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
         var host = new Option<string>("--host") { Description = "the address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
@@ -77,7 +77,7 @@ static class ServeCommand
         var modelPath = parse.GetValue(model);
         var onnxPath = parse.GetValue(onnx);
         var promptsPath = parse.GetValue(prompts);
-        var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
+        var zeroShotTemplates = PromptOptions.ResolveZeroShotTemplates(parse, template, templates, promptsPath);
         if (onnxPath is not null)
         {
             if (modelPath is not null || promptsPath is not null || parse.GetValue(classes) is not null || parse.GetValue(classNames) is { Length: > 0 } || zeroShotTemplates is not null)
@@ -86,8 +86,6 @@ static class ServeCommand
         }
         if (modelPath is null)
             throw new UserInputException("nothing to serve: pass --model (with --prompts, or classes for zero-shot CLIP) or --onnx FILE");
-        if (zeroShotTemplates is not null && promptsPath is not null)
-            throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
         var names = PredictCommand.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
         var clip = await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
         try

@@ -27,6 +27,9 @@ public static class OnnxClassifierExporter
     /// <summary>The ONNX operator set the graph uses.</summary>
     public const int Opset = 17;
 
+    // Protobuf's 2 GiB message limit, less room for the graph and the text features.
+    const long MaxWeightBytes = 2_000_000_000;
+
     /// <summary>The graph's input name.</summary>
     public const string InputName = "pixel_values";
 
@@ -68,7 +71,7 @@ public static class OnnxClassifierExporter
     /// <param name="classifier">The backbone (fp32), prompts and classes.</param>
     /// <param name="path">The .onnx file to write.</param>
     /// <param name="modelName">The backbone's name or path, recorded in the metadata when given.</param>
-    /// <exception cref="UserInputException">The method's text depends on the image (CoCoOp), or the backbone is not fp32.</exception>
+    /// <exception cref="UserInputException">The method's text depends on the image (CoCoOp), the backbone is not fp32, or its image encoder is too large for one file.</exception>
     public static void Export(PromptedClip classifier, string path, string? modelName = null)
     {
         var model = Build(classifier, modelName);
@@ -76,7 +79,7 @@ public static class OnnxClassifierExporter
     }
 
     /// <summary>The ONNX model of <paramref name="classifier"/> (see <see cref="Export"/>).</summary>
-    /// <exception cref="UserInputException">The method's text depends on the image (CoCoOp), or the backbone is not fp32.</exception>
+    /// <exception cref="UserInputException">The method's text depends on the image (CoCoOp), the backbone is not fp32, or its image encoder is too large for one file.</exception>
     public static ModelProto Build(PromptedClip classifier, string? modelName = null)
     {
         ArgumentNullException.ThrowIfNull(classifier);
@@ -87,6 +90,12 @@ public static class OnnxClassifierExporter
         var clip = classifier.Clip;
         if (clip.Precision != Precision.Fp32)
             throw new UserInputException($"ONNX export writes an fp32 graph: load the model in fp32, not {clip.Precision.ToString().ToLowerInvariant()}");
+
+        // One protobuf message holds at most 2 GiB: the image encoder's fp32 weights must fit (ViT-L/14 takes 1.2 GB).
+        var weightBytes = clip.Visual.parameters().Sum(p => p.numel()) * sizeof(float);
+        if (weightBytes > MaxWeightBytes)
+            throw new UserInputException(
+                $"this image encoder's weights take {weightBytes / 1e9:F1} GB in fp32, more than one ONNX file holds ({MaxWeightBytes / 1e9:F1} GB)");
 
         using var _ = no_grad();
         using var scope = NewDisposeScope();

@@ -25,6 +25,7 @@ public static class MapleCommandLine
             ServeCommand.Create(),
         };
         CommonOptions.AddRangeChecks(root);
+        HelpText.Install(root);
         return root;
     }
 

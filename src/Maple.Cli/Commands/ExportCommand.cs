@@ -15,8 +15,8 @@ static class ExportCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = PromptOptions.ClassesFile();
-        var classNames = PromptOptions.ClassNames();
+        var classes = CommonOptions.ClassesFile("class names, one per line (default: the classes the prompts were trained on)");
+        var classNames = CommonOptions.ClassName();
         var template = PromptOptions.Template($"\"{PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
         var output = new Option<string>("--output", "-o") { Description = "the .onnx file to write", Required = true };
@@ -31,14 +31,16 @@ static class ExportCommand
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var promptsPath = parse.GetValue(prompts);
-            var zeroShotTemplates = PromptOptions.ResolveZeroShotTemplates(parse, template, templates, promptsPath);
-            var names = PredictCommand.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
+            var path = CommonOptions.OutputFile(parse.GetValue(output)!, ".onnx");
+            var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
+            var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
+            if (zeroShotTemplates is not null && promptsPath is not null)
+                throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
+            var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
             // The graph is fp32 whatever the CPU offers: ONNX engines run it anywhere.
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, "fp32", parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names, zeroShotTemplates);
-            var path = parse.GetValue(output)!;
             OnnxClassifierExporter.Export(prompted, path, clip.Source);
             var size = clip.Model.Config.Vision.ImageSize;
             var summary = string.Create(CultureInfo.InvariantCulture,

@@ -16,8 +16,8 @@ static class ServeCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = PromptOptions.ClassesFile();
-        var classNames = PromptOptions.ClassNames();
+        var classes = CommonOptions.ClassesFile("class names, one per line (default: the classes the prompts were trained on)");
+        var classNames = CommonOptions.ClassName();
         var template = PromptOptions.Template($"\"{Prompting.PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
         var host = new Option<string>("--host") { Description = "the address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => "127.0.0.1" };
@@ -76,8 +76,10 @@ static class ServeCommand
     {
         var modelPath = parse.GetValue(model);
         var onnxPath = parse.GetValue(onnx);
-        var promptsPath = parse.GetValue(prompts);
-        var zeroShotTemplates = PromptOptions.ResolveZeroShotTemplates(parse, template, templates, promptsPath);
+        var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
+        var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
+        if (zeroShotTemplates is not null && promptsPath is not null)
+            throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
         if (onnxPath is not null)
         {
             if (modelPath is not null || promptsPath is not null || parse.GetValue(classes) is not null || parse.GetValue(classNames) is { Length: > 0 } || zeroShotTemplates is not null)
@@ -86,7 +88,7 @@ static class ServeCommand
         }
         if (modelPath is null)
             throw new UserInputException("nothing to serve: pass --model (with --prompts, or classes for zero-shot CLIP) or --onnx FILE");
-        var names = PredictCommand.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
+        var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
         var clip = await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
         try
         {

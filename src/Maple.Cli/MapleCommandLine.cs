@@ -21,6 +21,8 @@ public static class MapleCommandLine
             BenchmarkCommand.Create(),
             DemoCommand.Create(),
             OodCommand.Create(),
+            ExportCommand.Create(),
+            ServeCommand.Create(),
         };
         CommonOptions.AddRangeChecks(root);
         HelpText.Install(root);

@@ -73,6 +73,9 @@ public sealed class PromptedClip : IDisposable
     /// <summary>The prompts' token ids [classes, context] (under the first template).</summary>
     public Tensor TokenIds { get; }
 
+    /// <summary>MMRL only: which of its logits <see cref="Logits(Tensor)"/> returns (fused by default, as for trained classes).</summary>
+    public MmrlReadout Readout { get; init; } = MmrlReadout.Fused;
+
     /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
     public IReadOnlyList<string> Prompts(int template) => ClassNames.Select(c => PromptTemplates.Format(Templates[template], c)).ToList();
 
@@ -128,6 +131,8 @@ public sealed class PromptedClip : IDisposable
     /// <summary>Logits [batch, classes] of a batch of normalised images, computing the text features too.</summary>
     public Tensor Logits(Tensor pixels)
     {
+        if (Learner is MmrlLearner)
+            return MmrlLogits(pixels, null);
         if (Learner.ConditionsOnImage)
             return ImageConditionedLogits(pixels);
         using var scope = NewDisposeScope();
@@ -137,6 +142,8 @@ public sealed class PromptedClip : IDisposable
     /// <summary>Logits [batch, classes] against text features computed beforehand (evaluation).</summary>
     public Tensor Logits(Tensor pixels, Tensor textFeatures)
     {
+        if (Learner is MmrlLearner)
+            return MmrlLogits(pixels, textFeatures);
         if (Learner.ConditionsOnImage)
             return ImageConditionedLogits(pixels);
         using var scope = NewDisposeScope();
@@ -202,8 +209,43 @@ public sealed class PromptedClip : IDisposable
         return ((logitScale * global).MoveToOuterDisposeScope(), (logitScale * local!).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// MMRL's forward pass (<see cref="MmrlLearner"/>): the class-token and representation image features from one
+    /// pass of the image encoder, scored against the text features (computed unless given, not normalised) with the
+    /// fixed scale 100.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The learner is not MMRL's.</exception>
+    public MmrlOutputs Mmrl(Tensor pixels, Tensor? textFeatures = null)
+    {
+        if (Learner is not MmrlLearner mmrl)
+            throw new InvalidOperationException($"{PromptMethods.Name(Learner.Config.Method)} prompts have no representation features");
+        using var scope = NewDisposeScope();
+        var (global, promptTokens) = Clip.EncodeImageWithPromptTokens(pixels, mmrl.VisionPrompts());
+        var image = ClipModel.Normalize(global);
+        var representation = ClipModel.Normalize(mmrl.RepresentationFeatures(promptTokens));
+        var text = ClipModel.Normalize(textFeatures ?? TextFeatures());
+        var classToken = MmrlLearner.LogitScale * image.matmul(text.t());
+        var representationLogits = MmrlLearner.LogitScale * representation.matmul(text.t());
+        var fused = mmrl.ClassTokenWeight * classToken + (1 - mmrl.ClassTokenWeight) * representationLogits;
+        return new MmrlOutputs(classToken.MoveToOuterDisposeScope(), representationLogits.MoveToOuterDisposeScope(), fused.MoveToOuterDisposeScope(),
+            image.MoveToOuterDisposeScope(), text.MoveToOuterDisposeScope());
+    }
+
     /// <inheritdoc />
     public void Dispose() => TokenIds.Dispose();
+
+    Tensor MmrlLogits(Tensor pixels, Tensor? textFeatures)
+    {
+        using var scope = NewDisposeScope();
+        if (Readout == MmrlReadout.ClassToken)
+        {
+            // The class token alone needs no representation features.
+            var image = ClipModel.Normalize(ImageFeatures(pixels));
+            var text = ClipModel.Normalize(textFeatures ?? TextFeatures());
+            return (MmrlLearner.LogitScale * image.matmul(text.t())).MoveToOuterDisposeScope();
+        }
+        return Mmrl(pixels, textFeatures).Select(Readout).MoveToOuterDisposeScope();
+    }
 
     Tensor ImageConditionedLogits(Tensor pixels)
     {

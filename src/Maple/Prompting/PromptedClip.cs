@@ -28,17 +28,20 @@ public sealed class PromptedClip : IDisposable
     /// <param name="tokenizer">The tokenizer of the prompts.</param>
     /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
     /// <param name="templates">
-    /// Zero-shot CLIP only: templates with <c>{}</c> for the class name, ensembled when several; null for
+    /// Zero-shot CLIP: templates with <c>{}</c> for the class name, ensembled when several; MMRL, whose text is
+    /// hand-written: one template (a benchmark's own, as its authors score each dataset); null for
     /// <see cref="PromptLearner.Template"/> ("a photo of a {}.").
     /// </param>
-    /// <exception cref="UserInputException">No class; templates for a learner other than zero-shot CLIP; no template, or one without <c>{}</c>.</exception>
+    /// <exception cref="UserInputException">No class; templates for a learner other than zero-shot CLIP or MMRL; no template, or one without <c>{}</c>.</exception>
     public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
     {
         if (classNames.Count == 0)
             throw new UserInputException("the class list is empty");
         if (templates is not null)
         {
-            if (learner.Config.Method != PromptMethod.ZeroShot)
+            if (learner.Config.Method == PromptMethod.Mmrl && templates.Count != 1)
+                throw new UserInputException("MMRL words the classes with one hand-written template, not an ensemble");
+            if (learner.Config.Method is not (PromptMethod.ZeroShot or PromptMethod.Mmrl))
                 throw new UserInputException(
                     $"prompt templates are for zero-shot CLIP; {PromptMethods.Name(learner.Config.Method)} prompts word the classes as they were trained (\"{learner.Template}\")");
             if (templates.Count == 0)

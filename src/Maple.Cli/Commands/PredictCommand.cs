@@ -25,10 +25,11 @@ static class PredictCommand
         var threads = CommonOptions.Threads();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
+        var mmrlLogits = PromptOptions.MmrlLogits();
 
         var command = new Command("predict", "Classify single images with learned prompts (or zero-shot CLIP).")
         {
-            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer, mmrlLogits,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -37,7 +38,10 @@ static class PredictCommand
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), parse.GetValue(prompts), parse.GetValue(ctxInit)!);
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);
+            var readout = learner.Config.Method == PromptMethod.Mmrl
+                ? PromptOptions.ResolveMmrlLogits(parse.GetValue(mmrlLogits)!, parse.GetValue(prompts), names)
+                : MmrlReadout.Fused;
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names) { Readout = readout };
             var transform = new EvalTransform(clip.Model.Config.Vision.ImageSize, clip.Model.Normalization);
             var k = Math.Clamp(parse.GetValue(top), 1, names.Count);
 

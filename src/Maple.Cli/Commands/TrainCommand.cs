@@ -35,6 +35,7 @@ static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "use the evaluation transform instead of random resized crop + flip" };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "keep the data's order" };
         var locoopLambda = new Option<double>("--locoop-lambda") { Description = "weight of LoCoOp's background-entropy term (0 = off; LoCoOp uses 0.25)", DefaultValueFactory = _ => 0 };
+        var mmrlLambda = new Option<double?>("--mmrl-lambda") { Description = "MMRL: weight of each consistency term with frozen CLIP (REG_WEIGHT; default the preset's, per dataset with --dataset)" };
         var locoopTopK = new Option<int?>("--locoop-top-k") { Description = "LoCoOp's top-k (default max(1, round(200 * classes / 1000)))" };
         var init = new Option<string?>("--init") { Description = "start from these prompt parameters (safetensors, authors' names)" };
         var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
@@ -49,14 +50,18 @@ static class TrainCommand
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
+            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots));
+            // A benchmark brings its authors' per-dataset settings (MMRL's template, REG_WEIGHT, REP_DIM).
+            if (data.Benchmark(parse) is { } benchmark)
+                named = named.ForDataset(BenchmarkDatasets.Resolve(benchmark).Name);
+            var preset = named.Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
             var defaults = preset.Options;
@@ -76,6 +81,7 @@ static class TrainCommand
                 Strict = parse.GetValue(strict),
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
+                MmrlConsistencyWeight = parse.GetValue(mmrlLambda) ?? defaults.MmrlConsistencyWeight,
             };
             CommonOptions.NamingFlags(options.Validate);
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k

@@ -48,8 +48,9 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
 
     /// <summary>
     /// This preset as its authors run it on the benchmark <paramref name="dataset"/> (a canonical name such as
-    /// <c>EuroSAT</c>): for MMRL, the dataset's REG_WEIGHT and REP_DIM (trainers/config.py) and its hand-written
-    /// template (CUSTOM_TEMPLATES); other presets have no per-dataset settings and are returned as they are.
+    /// <c>EuroSAT</c>): for MMRL, the dataset's hand-written template (CUSTOM_TEMPLATES) and, except for
+    /// <c>mmrl-transfer</c> (whose scripts pin REG_WEIGHT 0.2 and REP_DIM 512 on the command line), its REG_WEIGHT and
+    /// REP_DIM (trainers/config.py); other presets have no per-dataset settings and are returned as they are.
     /// </summary>
     public MethodPreset ForDataset(string dataset)
     {
@@ -57,7 +58,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
             return this;
         var prompts = Prompts with { TextTemplate = PromptTemplates.ForBenchmark(dataset) };
         var options = Options;
-        if (MmrlPerDataset.TryGetValue(Data.BenchmarkDatasets.Resolve(dataset).Name, out var settings))
+        if (Name != "mmrl-transfer" && MmrlPerDataset.TryGetValue(Data.BenchmarkDatasets.Resolve(dataset).Name, out var settings))
         {
             options = options with { MmrlConsistencyWeight = settings.RegWeight };
             if (settings.RepDim is { } dim)
@@ -65,6 +66,21 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         }
         return this with { Prompts = prompts, Options = options };
     }
+
+    /// <summary>
+    /// The preset a protocol trains <paramref name="name"/> with, as the authors' scripts choose the config: MMRL
+    /// trains ImageNet with <c>mmrl-imagenet</c> and all classes of the other datasets (few-shot) with
+    /// <c>mmrl-few-shot</c>; every other name is its own.
+    /// </summary>
+    /// <param name="name">A preset's name.</param>
+    /// <param name="dataset">The training data: a benchmark's canonical name, or any other name for custom data.</param>
+    /// <param name="allClasses">Whether the run trains on all classes (few-shot) rather than the base half.</param>
+    public static string ProtocolVariant(string name, string dataset, bool allClasses) => name switch
+    {
+        "mmrl" when dataset == "ImageNet" => "mmrl-imagenet",
+        "mmrl" when allClasses => "mmrl-few-shot",
+        _ => name,
+    };
 
     /// <summary>The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots.</summary>
     public static MethodPreset Get(string name, int? shots = null)

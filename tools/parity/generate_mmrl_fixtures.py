@@ -31,6 +31,11 @@ REG_WEIGHT from their trainers/config.py for OxfordPets (0.2). Batches 0, 1, 2 o
   train_losses [3]                     the loss of each of the 3 AdamW steps (batches 0, 1, 2)
   final.<name>                         parameters after the 3 steps
 <out>/mmrl.json records the settings.
+
+<checkpoint> (tests/Maple.Tests/TestData/import/authors-mmrl.pth.tar-3) is the trained model as Dassl's save_model
+writes it (torch.save of {"state_dict", "epoch", "optimizer", "scheduler", "val_result"}), its state_dict cut to the
+learned tensors, the prompt_embeddings buffer and three frozen CLIP tensors (the whole frozen CLIP would weigh
+megabytes and says nothing more about the import).
 """
 
 import argparse
@@ -134,7 +139,10 @@ def run(model_file, classnames, images, labels, reg_weight):
     for n, p in learnable:
         out[f"final.{n}"] = p.detach().clone()
     assert all(f"grad.{n}" in out for n, _ in learnable), "a learnable tensor got no gradient"
-    return out, settings
+    kept = {n for n, _ in learnable} | {"prompt_embeddings", "image_encoder.proj", "image_encoder.class_embedding", "text_encoder.text_projection"}
+    checkpoint = {"state_dict": {k: v for k, v in model.state_dict().items() if k in kept}, "epoch": 3,
+                  "optimizer": trainer.optim.state_dict(), "scheduler": None, "val_result": None}
+    return out, settings, checkpoint
 
 
 def main():
@@ -144,6 +152,7 @@ def main():
     parser.add_argument("authors", help="checkout of yunncheng/MMRL")
     parser.add_argument("--shared", default=os.path.join(repo, "..", "shared", "fixtures", "tiny-maple"))
     parser.add_argument("--out", default=os.path.join(repo, "tests", "Maple.Tests", "TestData", "parity"))
+    parser.add_argument("--checkpoint", default=os.path.join(repo, "tests", "Maple.Tests", "TestData", "import", "authors-mmrl.pth.tar-3"))
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -169,7 +178,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         model_file = os.path.join(tmp, "tiny-openai.pt")
         torch.save(state_dict, model_file)
-        out, settings = run(model_file, case["classnames"], images, labels, reg_weight)
+        out, settings, checkpoint = run(model_file, case["classnames"], images, labels, reg_weight)
+    torch.save(checkpoint, args.checkpoint)
     write_safetensors(os.path.join(args.out, "mmrl.safetensors"), {k: out[k].contiguous() for k in sorted(out)})
     with open(os.path.join(args.out, "mmrl.json"), "w") as f:
         json.dump({"trainer": "MMRL", "file": "trainers/mmrl.py", "dataset": DATASET, "task": "B2N", "lr": LR,

@@ -19,9 +19,9 @@ static class TrainCommand
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
-        var nCtx = new Option<int?>("--n-ctx") { Description = "prompt tokens (text; and vision for MaPLe)" };
+        var nCtx = new Option<int?>("--n-ctx") { Description = "prompt tokens (text; and vision for MaPLe; MMRL's representation tokens)" };
         var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = "vision prompt tokens (IVLP, VPT-deep)" };
-        var depth = new Option<int?>("--depth") { Description = "prompt depth J (layers that receive new prompts)" };
+        var depth = new Option<int?>("--depth") { Description = "prompt depth J (layers that receive new prompts; MMRL: its tokens go into the last J layers)" };
         var ctxInit = new Option<string?>("--ctx-init") { Description = "words that initialise the context (\"\" = random)" };
         var epochs = new Option<int?>("--epochs") { Description = "epochs" };
         var batch = new Option<int?>("--batch-size") { Description = "images per step" };

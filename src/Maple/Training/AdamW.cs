@@ -42,14 +42,7 @@ public sealed class AdamW : IPromptOptimizer
     public IReadOnlyDictionary<string, Tensor> State => _state;
 
     /// <inheritdoc />
-    public void ZeroGrad()
-    {
-        foreach (var (_, parameter) in _parameters)
-        {
-            using var grad = parameter.grad;
-            grad?.zero_();
-        }
-    }
+    public void ZeroGrad() => PromptOptimizers.ZeroGrad(_parameters);
 
     /// <inheritdoc />
     public void Step(double lr)

@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Maple.Training;
@@ -20,6 +21,20 @@ public interface IPromptOptimizer : IDisposable
     /// <summary>Restores state saved from <see cref="State"/>.</summary>
     /// <exception cref="InvalidDataException">A name that this optimiser does not keep, or a shape that differs from its parameter's.</exception>
     void LoadState(IReadOnlyDictionary<string, Tensor> state);
+}
+
+/// <summary>What every prompt optimiser does alike.</summary>
+static class PromptOptimizers
+{
+    /// <summary>Clears the gradients of <paramref name="parameters"/>.</summary>
+    public static void ZeroGrad(IReadOnlyList<(string Name, Parameter Value)> parameters)
+    {
+        foreach (var (_, parameter) in parameters)
+        {
+            using var grad = parameter.grad;
+            grad?.zero_();
+        }
+    }
 }
 
 /// <summary>The optimisers a run can use.</summary>

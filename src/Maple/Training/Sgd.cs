@@ -44,15 +44,8 @@ public sealed class Sgd : IPromptOptimizer
             : throw new InvalidDataException($"optimizer state '{s.Key}' is not SGD's (momentum of a parameter)"),
         s => s.Value));
 
-    /// <summary>Clears the gradients.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var (_, parameter) in _parameters)
-        {
-            using var grad = parameter.grad;
-            grad?.zero_();
-        }
-    }
+    /// <inheritdoc />
+    public void ZeroGrad() => PromptOptimizers.ZeroGrad(_parameters);
 
     /// <summary>Updates every parameter that has a gradient, with learning rate <paramref name="lr"/>.</summary>
     public void Step(double lr)

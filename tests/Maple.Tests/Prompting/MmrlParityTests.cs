@@ -19,26 +19,45 @@ public sealed class MmrlParityTests(ITestOutputHelper output)
 
     static string FixturePath => Path.Combine(Fixtures.RepositoryRoot, "tests", "Maple.Tests", "TestData", "parity", "mmrl.safetensors");
 
-    static (PromptedClip Prompted, MethodPreset Preset) Build(TinyMapleCase fixture, SafetensorsFile expected)
+    /// <summary>The tiny model, the fixture and the preset's learner holding the fixture's initial parameters.</summary>
+    sealed class Case : IDisposable
     {
-        var preset = MethodPreset.Get("mmrl").ForDataset("OxfordPets").Adapt(depth: 2);
-        preset = preset with { Prompts = preset.Prompts with { RepresentationDim = 32 } };
-        var learner = PromptLearners.Create(preset.Prompts, fixture.Clip, fixture.Tokenizer, seed: 1);
-        var init = expected.Entries.Keys.Where(k => k.StartsWith("init.", StringComparison.Ordinal))
-            .ToDictionary(k => k["init.".Length..], expected.Read);
-        learner.LoadStateDict(init, FixturePath);
-        return (new PromptedClip(fixture.Clip, learner, fixture.Tokenizer, fixture.ClassNames), preset);
+        public Case()
+        {
+            Fixture = new TinyMapleCase();
+            Expected = SafetensorsFile.Open(FixturePath);
+            var preset = MethodPreset.Get("mmrl").ForDataset("OxfordPets").Adapt(depth: 2);
+            Preset = preset with { Prompts = preset.Prompts with { RepresentationDim = 32 } };
+            var learner = PromptLearners.Create(Preset.Prompts, Fixture.Clip, Fixture.Tokenizer, seed: 1);
+            var init = Expected.Entries.Keys.Where(k => k.StartsWith("init.", StringComparison.Ordinal))
+                .ToDictionary(k => k["init.".Length..], Expected.Read);
+            learner.LoadStateDict(init, FixturePath);
+            Prompted = new PromptedClip(Fixture.Clip, learner, Fixture.Tokenizer, Fixture.ClassNames);
+        }
+
+        public TinyMapleCase Fixture { get; }
+
+        public SafetensorsFile Expected { get; }
+
+        public MethodPreset Preset { get; }
+
+        public PromptedClip Prompted { get; }
+
+        public void Dispose()
+        {
+            Prompted.Learner.Dispose();
+            Prompted.Dispose();
+            Expected.Dispose();
+            Fixture.Dispose();
+        }
     }
 
     [Fact]
     public void LogitsLossTermsAndGradientsMatchTheAuthorsTrainer()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        var (prompted, preset) = Build(fixture, expected);
-        using var _prompted = prompted;
-        using var _learner = prompted.Learner;
+        using var run = new Case();
+        var (fixture, expected, prompted, preset) = (run.Fixture, run.Expected, run.Prompted, run.Preset);
         Assert.Equal(0.2, preset.Options.MmrlConsistencyWeight);
 
         Assert.True(expected.Read("token_ids").equal(prompted.TokenIds).all().item<bool>(), "prompt tokens differ");
@@ -76,11 +95,8 @@ public sealed class MmrlParityTests(ITestOutputHelper output)
     public void ReadoutsSelectTheAuthorsLogits()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        var (prompted, _) = Build(fixture, expected);
-        using var _prompted = prompted;
-        using var _learner = prompted.Learner;
+        using var run = new Case();
+        var (fixture, expected, prompted) = (run.Fixture, run.Expected, run.Prompted);
         using var _ = no_grad();
         Check(expected.Read("logits_fusion"), prompted.Logits(fixture.Images(0)), "fused readout");
         using var classToken = new PromptedClip(fixture.Clip, prompted.Learner, fixture.Tokenizer, fixture.ClassNames) { Readout = MmrlReadout.ClassToken };
@@ -91,11 +107,8 @@ public sealed class MmrlParityTests(ITestOutputHelper output)
     public void ThreeAdamWStepsMatchTheAuthorsTrainer()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        var (prompted, preset) = Build(fixture, expected);
-        using var _prompted = prompted;
-        using var _learner = prompted.Learner;
+        using var run = new Case();
+        var (fixture, expected, prompted, preset) = (run.Fixture, run.Expected, run.Prompted, run.Preset);
         Assert.Equal(OptimizerKind.AdamW, preset.Options.Optimizer);
         using var optimizer = Trainer.CreateOptimizer(prompted.Learner, preset.Options);
         using var objective = new MmrlObjective(prompted, preset.Options.MmrlConsistencyWeight);

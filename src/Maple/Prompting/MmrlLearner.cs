@@ -10,7 +10,9 @@ namespace Maple.Prompting;
 /// first such layer inserts them, the next ones replace them). The class token's projection stays frozen; the
 /// representation tokens get a trainable one of their own (<c>image_encoder.proj_rep</c>), which
 /// <see cref="RepresentationFeatures"/> applies. The text is hand-written (<see cref="PromptConfig.TextTemplate"/>).
-/// Names follow the authors' <c>trainers/mmrl.py</c>.
+/// Names follow the authors' <c>trainers/mmrl.py</c>. The authors insert the image tokens after the class token, the
+/// image encoder here after the patches: they carry no positional embedding and the attention is not causal, so
+/// every output is the same.
 /// </summary>
 public sealed class MmrlLearner : PromptLearner
 {

@@ -80,6 +80,22 @@ public sealed class MmrlCommandTests
     }
 
     [Fact]
+    public async Task ImportedAuthorsCheckpointEvaluatesByClassTokenWhenItsClassesAreUnknown()
+    {
+        using var temp = new TempFolder();
+        var data = PhotoFolder.Create(temp["data"]);
+        var prompts = temp["imported.safetensors"];
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["import", ImportTestData.File("authors-mmrl.pth.tar-3"), "--model", Fixtures.TinyMapleModel, "--output", prompts]));
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["eval", "--model", Fixtures.TinyMapleModel, "--prompts", prompts, "--data", data, "--output", temp["eval/results.json"], "--precision", "fp32"]));
+        using var results = JsonDocument.Parse(File.ReadAllText(temp["eval/results.json"]));
+        // The file records no training classes, so none of the scored classes is known to be a base class.
+        Assert.Equal("ClassToken", results.RootElement.GetProperty("mmrl_logits").GetString());
+        Assert.Equal("mmrl", results.RootElement.GetProperty("method").GetString());
+    }
+
+    [Fact]
     public void AuthorsCheckpointImportsTheTrainedRepresentationLearner()
     {
         using var scope = NewDisposeScope();

@@ -59,17 +59,7 @@ SETTINGS = dict(ALPHA=0.7, N_REP_TOKENS=5, REP_LAYERS=[2, 3], PREC="fp32", REP_D
 LR = 0.001
 
 
-class RecordingAdamW(torch.optim.AdamW):
-    """dassl's AdamW; keeps the gradients seen by the first step (those of batch 0 at the initial parameters)."""
-
-    def __init__(self, params, **kwargs):
-        super().__init__(params, **kwargs)
-        self.first_grads = None
-
-    def step(self, closure=None):
-        if self.first_grads is None:
-            self.first_grads = {id(p): p.grad.detach().clone() for g in self.param_groups for p in g["params"] if p.grad is not None}
-        return super().step(closure)
+RecordingAdamW = common.recording(torch.optim.AdamW)  # dassl's AdamW
 
 
 def build_optimizer(model, optim_cfg, param_groups=None):

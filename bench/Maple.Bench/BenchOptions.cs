@@ -4,7 +4,7 @@ namespace Maple.Bench;
 public sealed class BenchOptions
 {
     /// <summary>Every case, in the order they run.</summary>
-    public static readonly string[] AllCases = ["gemm", "load", "image", "text", "train", "eval", "preprocess"];
+    public static readonly string[] AllCases = ["gemm", "load", "image", "text", "train", "eval", "preprocess", "train-mmrl"];
 
     /// <summary>Fewer iterations: a smoke run that still gives every figure.</summary>
     public bool Quick { get; private init; }

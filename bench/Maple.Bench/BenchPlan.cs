@@ -94,6 +94,12 @@ public static class BenchPlan
                             runs.Add(new("eval", Settings(("precision", "bf16"), ("threads", t), ("classes", classes), ("batch", 32),
                                 ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
                     break;
+                case "train-mmrl":
+                    // Beside the train case's MaPLe step at the same settings.
+                    foreach (var classes in new[] { 10, 1000 })
+                        runs.Add(new("train-mmrl", Settings(("precision", precisions[0]), ("threads", threads[0]), ("classes", classes), ("batch", 4),
+                            ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
+                    break;
                 case "preprocess":
                     runs.Add(new("preprocess", Settings(("threads", 1), ("iterations", quick ? 50 : 300))));
                     break;

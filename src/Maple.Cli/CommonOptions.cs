@@ -225,6 +225,7 @@ static class CommonOptions
         [nameof(TrainingOptions.WarmupLearningRate)] = "--warmup-lr",
         [nameof(TrainingOptions.LoaderThreads)] = "--loader-threads",
         [nameof(TrainingOptions.LoCoOpLambda)] = "--locoop-lambda",
+        [nameof(TrainingOptions.MmrlConsistencyWeight)] = "--mmrl-lambda",
         [nameof(TrainingOptions.LoCoOpTopK)] = "--locoop-top-k",
         [nameof(OodScoreOptions.Temperature)] = "--temperature",
         [nameof(OodScoreOptions.Lambda)] = "--lambda",

@@ -69,6 +69,38 @@ static class PromptOptions
         return result.Count > 0 ? result : null;
     }
 
+    /// <summary><c>--mmrl-logits</c>: which of MMRL's logits classify.</summary>
+    public static Option<string> MmrlLogits() => new("--mmrl-logits")
+    {
+        Description = "MMRL prompts: fused (classes it was trained on), class-token (new classes), representation, or auto: " +
+            "fused when every class scored was a training class, else class-token (the authors' base/novel choice)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>
+    /// The readout <c>--mmrl-logits</c> names; <c>auto</c> compares the classes scored with those the prompts file
+    /// records as trained (<see cref="MmrlOutputs.ReadoutFor"/>; class-token when it records none).
+    /// </summary>
+    public static MmrlReadout ResolveMmrlLogits(string choice, string? promptsPath, IReadOnlyList<string> scoredClasses)
+    {
+        switch (choice.Trim().ToLowerInvariant())
+        {
+            case "fused":
+                return MmrlReadout.Fused;
+            case "class-token":
+                return MmrlReadout.ClassToken;
+            case "representation":
+                return MmrlReadout.Representation;
+            case "auto":
+                if (promptsPath is null)
+                    return MmrlReadout.Fused;
+                using (var checkpoint = PromptCheckpoint.Read(promptsPath))
+                    return MmrlOutputs.ReadoutFor(checkpoint.ClassNames, scoredClasses);
+            default:
+                throw new UserInputException($"--mmrl-logits must be auto, fused, class-token or representation, not '{choice}'");
+        }
+    }
+
     /// <summary>The learner of <paramref name="promptsPath"/>, or zero-shot CLIP when it is null.</summary>
     public static PromptLearner Load(string? promptsPath, string ctxInit, PretrainedClip clip)
     {

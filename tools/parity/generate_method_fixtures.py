@@ -115,17 +115,23 @@ def openai_state_dict(hf):
 
 # ---------------------------------------------------------------- stand-ins for the authors' environment
 
-class RecordingSGD(torch.optim.SGD):
-    """dassl's SGD; keeps the gradients seen by the first step (those of batch 0 at the initial parameters)."""
+def recording(optimizer_class):
+    """optimizer_class, keeping the gradients seen by its first step (those of batch 0 at the initial parameters)."""
 
-    def __init__(self, params, **kwargs):
-        super().__init__(params, **kwargs)
-        self.first_grads = None
+    class Recording(optimizer_class):
+        def __init__(self, params, **kwargs):
+            super().__init__(params, **kwargs)
+            self.first_grads = None
 
-    def step(self, closure=None):
-        if self.first_grads is None:
-            self.first_grads = {id(p): p.grad.detach().clone() for g in self.param_groups for p in g["params"] if p.grad is not None}
-        return super().step(closure)
+        def step(self, closure=None):
+            if self.first_grads is None:
+                self.first_grads = {id(p): p.grad.detach().clone() for g in self.param_groups for p in g["params"] if p.grad is not None}
+            return super().step(closure)
+
+    return Recording
+
+
+RecordingSGD = recording(torch.optim.SGD)  # dassl's SGD
 
 
 def install_stubs():

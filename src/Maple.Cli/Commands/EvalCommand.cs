@@ -27,10 +27,11 @@ static class EvalCommand
         var tokenizer = CommonOptions.Tokenizer();
         var template = PromptOptions.Template($"a benchmark's own template with --dataset (as the papers' zero-shot CLIP), else \"{PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
+        var mmrlLogits = PromptOptions.MmrlLogits();
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -48,7 +49,15 @@ static class EvalCommand
             var dataset = data.Open(parse);
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames, zeroShotTemplates);
+            var readout = MmrlReadout.Fused;
+            if (learner.Config.Method == PromptMethod.Mmrl)
+            {
+                // MMRL's text is hand-written: its authors word each benchmark's classes with the benchmark's own template.
+                if (data.Benchmark(parse) is { } scored)
+                    zeroShotTemplates = [PromptTemplates.ForBenchmark(scored)];
+                readout = PromptOptions.ResolveMmrlLogits(parse.GetValue(mmrlLogits)!, promptsPath, dataset.ClassNames);
+            }
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames, zeroShotTemplates) { Readout = readout };
 
             var result = ProgressDisplay.Run("evaluating", dataset.Items.Count, update =>
                 Evaluator.Evaluate(prompted, dataset, parse.GetValue(batch), parse.GetValue(loaderThreads),
@@ -64,6 +73,8 @@ static class EvalCommand
                 ["prompt_example"] = prompted.PromptTexts[0],
                 ["templates"] = string.Join(" | ", prompted.Templates),
             };
+            if (learner.Config.Method == PromptMethod.Mmrl)
+                context["mmrl_logits"] = readout.ToString();
             var written = EvaluationReport.Write(outputPath, result, dataset.ClassNames, context);
             if (logitsPath is not null)
             {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Maple.Cli.Commands;
 
-/// <summary><c>maple import</c>: converts a checkpoint of the MaPLe authors' PyTorch code into a prompts file.</summary>
+/// <summary><c>maple import</c>: converts a checkpoint of the MaPLe or MMRL authors' PyTorch code into a prompts file.</summary>
 static class ImportCommand
 {
     public static Command Create()
@@ -25,7 +25,7 @@ static class ImportCommand
 
         var config = CommonOptions.Config();
 
-        var command = new Command("import", "Convert a checkpoint saved by the MaPLe authors' code (MaPLe, CoOp, CoCoOp, IVLP, ...) into a prompts file.")
+        var command = new Command("import", "Convert a checkpoint saved by the MaPLe or MMRL authors' code (MaPLe, CoOp, CoCoOp, IVLP, MMRL, ...) into a prompts file.")
         {
             checkpoint, output, ctxInit, classes, model, config,
         };

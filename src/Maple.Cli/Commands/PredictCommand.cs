@@ -26,10 +26,11 @@ static class PredictCommand
         var threads = CommonOptions.Threads();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
+        var mmrlLogits = PromptOptions.MmrlLogits();
 
         var command = new Command("predict", "Classify image files and folders with learned prompts (or zero-shot CLIP).")
         {
-            model, config, prompts, ctxInit, classes, classNames, top, output, images, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, classes, classNames, top, output, images, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -44,7 +45,10 @@ static class PredictCommand
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);
+            var readout = learner.Config.Method == PromptMethod.Mmrl
+                ? PromptOptions.ResolveMmrlLogits(parse.GetValue(mmrlLogits)!, promptsPath, names)
+                : MmrlReadout.Fused;
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names) { Readout = readout };
             var k = parse.GetValue(top);
             var predictions = paths.Count > batchSize
                 ? ProgressDisplay.Run("classifying", paths.Count, update =>

@@ -20,11 +20,11 @@ static class TrainCommand
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
-        var nCtx = new Option<int?>("--n-ctx") { Description = $"prompt tokens (text; and vision for MaPLe) {PresetDefault}" };
+        var nCtx = new Option<int?>("--n-ctx") { Description = $"prompt tokens (text; and vision for MaPLe; MMRL's representation tokens) {PresetDefault}" };
         var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = $"vision prompt tokens (IVLP, VPT-deep) {PresetDefault}" };
         var depth = new Option<int?>("--depth")
         {
-            Description = $"prompt depth J, the layers that receive new prompts: at most the backbone's layers (12 for ViT-B/16) {PresetDefault}",
+            Description = $"prompt depth J, the layers that receive new prompts: at most the backbone's layers (12 for ViT-B/16); MMRL: its tokens go into the last J layers {PresetDefault}",
         };
         var ctxInit = new Option<string?>("--ctx-init") { Description = $"words that initialise the context (\"\" = random) {PresetDefault}", HelpName = "words" };
         var epochs = new Option<int?>("--epochs") { Description = $"epochs {PresetDefault}" };
@@ -39,6 +39,7 @@ static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "use the evaluation transform instead of random resized crop + flip" };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "keep the data's order" };
         var locoopLambda = new Option<double>("--locoop-lambda") { Description = "weight of LoCoOp's background-entropy term (0 = off; LoCoOp uses 0.25)", DefaultValueFactory = _ => 0 };
+        var mmrlLambda = new Option<double?>("--mmrl-lambda") { Description = "MMRL: weight of each consistency term with frozen CLIP (REG_WEIGHT; default the preset's, per dataset with --dataset)" };
         var locoopTopK = new Option<int?>("--locoop-top-k") { Description = "LoCoOp's top-k (default max(1, round(200 * classes / 1000)))" };
         var init = new Option<string?>("--init") { Description = "start from these prompt parameters (safetensors, authors' names)" };
         var output = new Option<string>("--output", "-o") { Description = "output folder (prompts, checkpoints, logs, plots)", Required = true, HelpName = "folder" };
@@ -54,7 +55,7 @@ static class TrainCommand
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
         };
         data.AddTo(command);
         HelpText.AddSection(command, PresetTable);
@@ -62,7 +63,11 @@ static class TrainCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
+            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots));
+            // A benchmark brings its authors' per-dataset settings (MMRL's template, REG_WEIGHT, REP_DIM).
+            if (data.Benchmark(parse) is { } benchmark)
+                named = named.ForDataset(BenchmarkDatasets.Resolve(benchmark).Name);
+            var preset = named.Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
             var defaults = preset.Options;
@@ -82,6 +87,7 @@ static class TrainCommand
                 Strict = parse.GetValue(strict),
                 LoCoOpLambda = parse.GetValue(locoopLambda),
                 LoCoOpTopK = parse.GetValue(locoopTopK),
+                MmrlConsistencyWeight = parse.GetValue(mmrlLambda) ?? defaults.MmrlConsistencyWeight,
             };
             CommonOptions.NamingFlags(options.Validate);
             var outputFolder = CommonOptions.OutputFolder(parse.GetValue(output)!);
@@ -93,7 +99,7 @@ static class TrainCommand
             if (parse.GetValue(dryRun))
             {
                 PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), [method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-                    schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK]);
+                    schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda]);
                 return 0;
             }
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
@@ -159,10 +165,10 @@ static class TrainCommand
         foreach (var preset in MethodPreset.All.Values.Where(p => p.Prompts.Method != PromptMethod.ZeroShot))
         {
             var (p, o) = (preset.Prompts, preset.Options);
-            var tokens = p.Method == PromptMethod.Maple || p.VisionTokens == 0 ? Number(p.TextTokens)
+            var tokens = p.Method is PromptMethod.Maple or PromptMethod.Mmrl || p.VisionTokens == 0 ? Number(p.TextTokens)
                 : p.TextTokens == 0 ? $"vision {p.VisionTokens}" : $"{p.TextTokens} + vision {p.VisionTokens}";
             rows.Add([preset.Name, Number(o.Epochs), Number(o.BatchSize), Number(o.LearningRate), tokens,
-                Number(Math.Max(p.TextDepth, p.VisionDepth)), p.TextTokens == 0 ? "-" : $"\"{p.CtxInit}\""]);
+                Number(Math.Max(p.TextDepth, p.VisionDepth)), p.TextTokens == 0 || p.Method == PromptMethod.Mmrl ? "-" : $"\"{p.CtxInit}\""]);
             var byShots = Enumerable.Range(1, 16).GroupBy(k => MethodPreset.Get(preset.Name, k).Options.Epochs).ToList();
             if (byShots.Count > 1)
                 notes.Add($"{preset.Name} with --shots K: " + string.Join(", ", byShots.Select((g, i) =>

@@ -74,6 +74,13 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     public (Tensor Global, Tensor Local) EncodeImageWithLocal(Tensor pixels, LayerPrompts? prompts = null) =>
         Visual.ForwardWithLocal(pixels, prompts);
 
+    /// <summary>
+    /// Image features [batch, embed] (as <see cref="EncodeImage"/>) and the prompt tokens' outputs after ln_post
+    /// [batch, tokens, width]; see <see cref="VisionTransformer.ForwardWithPromptTokens"/>.
+    /// </summary>
+    public (Tensor Global, Tensor PromptTokens) EncodeImageWithPromptTokens(Tensor pixels, LayerPrompts prompts) =>
+        Visual.ForwardWithPromptTokens(pixels, prompts);
+
     /// <summary>Text features [n, embed], fp32, not normalised, of token ids [n, context].</summary>
     public Tensor EncodeText(Tensor tokenIds, LayerPrompts? prompts = null) => Text.Forward(tokenIds, prompts);
 

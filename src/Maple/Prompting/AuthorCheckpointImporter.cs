@@ -24,7 +24,8 @@ public static class AuthorCheckpointImporter
     // Every learnable name of the methods we implement (see the learners).
     static readonly Regex PromptName = new(
         @"^(prompt_learner\.(ctx|proj\.(weight|bias)|compound_prompts_text\.\d+|compound_prompt_projections\.\d+\.(weight|bias)" +
-        @"|meta_net\.linear[12]\.(weight|bias))|image_encoder\.VPT|(text|image)_encoder\.transformer\.resblocks\.\d+\.VPT_shallow)$",
+        @"|meta_net\.linear[12]\.(weight|bias))|image_encoder\.VPT|(text|image)_encoder\.transformer\.resblocks\.\d+\.VPT_shallow" +
+        @"|representation_learner\.(compound_rep_tokens|compound_rep_tokens_r2[vt]proj\.\d+\.(weight|bias))|image_encoder\.proj_rep)$",
         RegexOptions.CultureInvariant);
 
     /// <summary>
@@ -67,7 +68,7 @@ public static class AuthorCheckpointImporter
             if (unknown.Count > 0)
                 throw new InvalidDataException(
                     $"{path}: holds prompt tensors that none of the methods Maple implements has ({string.Join(", ", unknown)}); " +
-                    "it imports MaPLe, CoOp, CoCoOp, IVLP, deep language prompting and VPT-deep checkpoints");
+                    "it imports MaPLe, CoOp, CoCoOp, IVLP, deep language prompting, VPT-deep and MMRL checkpoints");
             if (prompts.Count == 0)
                 throw new InvalidDataException(
                     $"{path}: no prompt tensors found among its {listing.Count} tensors (expected names such as prompt_learner.ctx)");
@@ -132,8 +133,11 @@ public static class AuthorCheckpointImporter
 
     static string? DropReason(string name)
     {
-        if (name is "prompt_learner.token_prefix" or "prompt_learner.token_suffix")
+        if (name is "prompt_learner.token_prefix" or "prompt_learner.token_suffix" or "prompt_embeddings")
             return ClassBuffer;
+        // MMRL learns its representation learner and the representation tokens' own image projection.
+        if (name.StartsWith("representation_learner.", StringComparison.Ordinal) || name == "image_encoder.proj_rep")
+            return null;
         // Anything else in the prompt learner, and any VPT token (the authors train every name containing
         // "VPT"), is learned: keep it, so that an unknown one is reported rather than silently lost.
         if (name.StartsWith("prompt_learner.", StringComparison.Ordinal) || name.Contains("VPT", StringComparison.Ordinal))
@@ -157,10 +161,15 @@ public static class AuthorCheckpointImporter
             throw new InvalidDataException($"{path}: has '{needsContext}' but no prompt_learner.ctx");
 
         var config = PromptCheckpoint.Infer(prompts.ToDictionary(StringComparer.Ordinal), "", path);
-        var widths = new PromptWidths(
-            Width(prompts, "prompt_learner.ctx", 1),
-            config.Method == PromptMethod.Maple ? Width(prompts, "prompt_learner.proj.weight", 0) : Width(prompts, "image_encoder.VPT", 1),
-            Width(prompts, "prompt_learner.meta_net.linear1.weight", 1));
+        var widths = config.Method == PromptMethod.Mmrl
+            ? new PromptWidths(
+                Width(prompts, "representation_learner.compound_rep_tokens_r2tproj.0.weight", 0),
+                Width(prompts, "representation_learner.compound_rep_tokens_r2vproj.0.weight", 0),
+                Width(prompts, "image_encoder.proj_rep", 1))
+            : new PromptWidths(
+                Width(prompts, "prompt_learner.ctx", 1),
+                config.Method == PromptMethod.Maple ? Width(prompts, "prompt_learner.proj.weight", 0) : Width(prompts, "image_encoder.VPT", 1),
+                Width(prompts, "prompt_learner.meta_net.linear1.weight", 1));
 
         var expected = ExpectedShapes(config, widths);
         var missing = expected.Keys.Where(k => !prompts.ContainsKey(k)).ToList();
@@ -193,8 +202,8 @@ public static class AuthorCheckpointImporter
     // CoCoOp learn one context token per init word, so init words of another count cannot be theirs.
     static string ResolveCtxInit(PromptConfig config, string? requested, string path)
     {
-        if (config.TextTokens == 0)
-            return "";
+        if (config.TextTokens == 0 || config.Method == PromptMethod.Mmrl)
+            return ""; // nothing learned in the text, or MMRL's hand-written text
         var oneTokenPerWord = config.Method is PromptMethod.CoOp or PromptMethod.CoCoOp;
         if (requested is null)
         {

@@ -50,6 +50,8 @@ public sealed class ImportedPrompts : IDisposable
         {
             if (Config.TextTokens == 0)
                 return PromptConfig.FixedTemplate.Replace(" {}.", "");
+            if (Config.TextTemplate is { } template)
+                return template[..template.IndexOf(PromptTemplates.Placeholder, StringComparison.Ordinal)].Trim();
             var init = Config.CtxInit.Replace('_', ' ').Trim();
             var useInit = init.Length > 0 && (Config.Method is PromptMethod.CoOp or PromptMethod.CoCoOp
                 ? PromptLearners.WordCount(init) == Config.TextTokens
@@ -110,6 +112,11 @@ public sealed class ImportedPrompts : IDisposable
             ["imported_from"] = AuthorCheckpointImporter.ImportedFrom,
             ["source"] = SourcePath,
         };
+        if (Config.Method == PromptMethod.Mmrl)
+        {
+            foreach (var (key, value) in PromptCheckpoint.MmrlKeys(Config))
+                metadata[key] = value;
+        }
         if (Epoch is { } epoch)
             metadata["epoch"] = Number(epoch);
         if (options.ClassNames is { } classNames)

@@ -60,7 +60,26 @@ public sealed class PromptCheckpoint : IDisposable
     }
 
     /// <summary>The metadata that describes a learner; add training details to it before saving.</summary>
-    public static Dictionary<string, string> Describe(PromptLearner learner, string backbone, IReadOnlyList<string> classNames) => new()
+    public static Dictionary<string, string> Describe(PromptLearner learner, string backbone, IReadOnlyList<string> classNames)
+    {
+        var description = DescribeShape(learner, backbone, classNames);
+        if (learner.Config.Method == PromptMethod.Mmrl)
+        {
+            foreach (var (key, value) in MmrlKeys(learner.Config))
+                description[key] = value;
+        }
+        return description;
+    }
+
+    /// <summary>MMRL's settings beyond the shared ones, as metadata: they change what the prompts compute.</summary>
+    internal static IEnumerable<(string Key, string Value)> MmrlKeys(PromptConfig config) =>
+    [
+        ("rep_dim", config.RepresentationDim.ToString(CultureInfo.InvariantCulture)),
+        ("alpha", config.ClassTokenWeight.ToString("R", CultureInfo.InvariantCulture)),
+        ("template", config.TextTemplate ?? ""),
+    ];
+
+    static Dictionary<string, string> DescribeShape(PromptLearner learner, string backbone, IReadOnlyList<string> classNames) => new()
     {
         ["format"] = "maple-prompts",
         ["maple_version"] = MapleInfo.Version,
@@ -186,6 +205,13 @@ public sealed class PromptCheckpoint : IDisposable
         }
         var config = new PromptConfig(method, Int("n_ctx"), Int("n_ctx_vision"), Int("text_depth"), Int("vision_depth"),
             m.TryGetValue("ctx_init", out var init) ? init : "");
+        if (method == PromptMethod.Mmrl)
+        {
+            var alphaText = m.GetValueOrDefault("alpha");
+            if (!double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out var alpha))
+                throw new InvalidDataException($"{path}: metadata 'alpha' is missing or not a number (\"{Excerpt(alphaText)}\")");
+            config = config with { RepresentationDim = Int("rep_dim"), ClassTokenWeight = alpha, TextTemplate = m.GetValueOrDefault("template") };
+        }
         try
         {
             config.ValidateMethod($"{path}: metadata");
@@ -232,6 +258,14 @@ public sealed class PromptCheckpoint : IDisposable
             var n = Rows("prompt_learner.ctx");
             var depth = Count("prompt_learner.compound_prompts_text.") + 1;
             return PromptConfig.Maple(n, depth, ctxInit);
+        }
+        if (t.ContainsKey("representation_learner.compound_rep_tokens"))
+        {
+            // The authors' files say nothing of alpha or the template: their defaults (ALPHA 0.7, "a photo of a {}.").
+            var tokens = t["representation_learner.compound_rep_tokens"].shape;
+            if (tokens.Length != 2 || tokens[0] < 1 || tokens[0] > 1024 || tokens[1] < 1 || tokens[1] > int.MaxValue)
+                throw new InvalidDataException($"{path}: 'representation_learner.compound_rep_tokens' has shape [{string.Join(", ", tokens)}], expected [tokens, rep_dim]");
+            return PromptConfig.Mmrl((int)tokens[0], Count("representation_learner.compound_rep_tokens_r2vproj.", ".weight"), (int)tokens[1]);
         }
         if (t.ContainsKey("prompt_learner.meta_net.linear1.weight"))
             return PromptConfig.CoCoOp(Rows("prompt_learner.ctx"), ctxInit);

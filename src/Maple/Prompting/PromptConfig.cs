@@ -34,6 +34,29 @@ public sealed record PromptConfig(
     public static PromptConfig Ivlp(int textTokens = 2, int visionTokens = 2, int textDepth = 12, int visionDepth = 12, string ctxInit = "a photo of a") =>
         new(PromptMethod.Ivlp, textTokens, visionTokens, textDepth, visionDepth, ctxInit);
 
+    /// <summary>
+    /// MMRL: <paramref name="tokens"/> representation tokens of width <paramref name="representationDim"/>, projected
+    /// into the last <paramref name="depth"/> layers of each encoder (the authors' REP_LAYERS 6–12 of ViT-B/16 are the
+    /// last 7), fused logits weighting the class token's by <paramref name="alpha"/>; the text is
+    /// <paramref name="template"/>.
+    /// </summary>
+    public static PromptConfig Mmrl(int tokens = 5, int depth = 7, int representationDim = 512, double alpha = 0.7, string template = FixedTemplate) =>
+        new(PromptMethod.Mmrl, tokens, tokens, depth, depth, "")
+        {
+            RepresentationDim = representationDim,
+            ClassTokenWeight = alpha,
+            TextTemplate = template,
+        };
+
+    /// <summary>MMRL: the width of the shared representation tokens before their per-layer projections (REP_DIM); 0 for other methods.</summary>
+    public int RepresentationDim { get; init; }
+
+    /// <summary>MMRL: α, the class-token logits' weight in the fused logits and in the loss (ALPHA); 0 for other methods.</summary>
+    public double ClassTokenWeight { get; init; }
+
+    /// <summary>MMRL: the hand-written text prompt, with <c>{}</c> for the class name; null for other methods.</summary>
+    public string? TextTemplate { get; init; }
+
     /// <summary>Plain CLIP.</summary>
     public static PromptConfig ZeroShot() => new(PromptMethod.ZeroShot, 0, 0, 0, 0, "");
 
@@ -45,6 +68,9 @@ public sealed record PromptConfig(
         Check(TextDepth <= clip.Text.Layers, source, $"text prompt depth {TextDepth} is outside 0..{clip.Text.Layers} (the text encoder's layers)");
         Check(VisionDepth <= clip.Vision.Layers, source, $"vision prompt depth {VisionDepth} is outside 0..{clip.Vision.Layers} (the image encoder's layers)");
         Check(1 + TextTokens < clip.Text.ContextLength, source, $"{TextTokens} text tokens do not fit the context of {clip.Text.ContextLength}");
+        // MMRL's tokens enter the last layers and come on top of the prompt: they must leave a layer before them.
+        Check(Method != PromptMethod.Mmrl || (TextDepth < clip.Text.Layers && VisionDepth < clip.Vision.Layers), source,
+            $"MMRL's tokens enter the last {TextDepth} layers, which must leave at least one layer before them (the encoders have {clip.Text.Layers} and {clip.Vision.Layers})");
     }
 
     /// <summary>
@@ -86,6 +112,14 @@ public sealed record PromptConfig(
             case PromptMethod.Maple:
                 Check(TextTokens == VisionTokens && TextDepth == VisionDepth && TextTokens > 0 && TextDepth >= 1, source,
                     "MaPLe couples every text prompt to a vision prompt: equal token counts and depths, at least 1");
+                break;
+            case PromptMethod.Mmrl:
+                Check(TextTokens == VisionTokens && TextDepth == VisionDepth && TextTokens > 0 && TextDepth >= 1, source,
+                    "MMRL shares its representation tokens between the encoders: equal token counts and depths, at least 1");
+                Check(RepresentationDim >= 1, source, "MMRL's representation width must be at least 1");
+                Check(ClassTokenWeight is >= 0 and <= 1, source, "MMRL's class-token weight (alpha) must be between 0 and 1");
+                Check(TextTemplate is not null && TextTemplate.Contains(PromptTemplates.Placeholder, StringComparison.Ordinal), source,
+                    "MMRL's text template must contain {} for the class name");
                 break;
         }
     }

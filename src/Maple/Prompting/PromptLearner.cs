@@ -42,7 +42,7 @@ public abstract class PromptLearner : IDisposable
     /// How the text prompt words a class: the prefix, the class name and a period (<c>"a photo of a {}."</c>,
     /// <c>"X X X X {}."</c>), as the authors' <c>prompt_prefix + " " + name + "."</c>.
     /// </summary>
-    public string Template => $"{PromptPrefix} {PromptTemplates.Placeholder}.";
+    public virtual string Template => $"{PromptPrefix} {PromptTemplates.Placeholder}.";
 
     /// <summary>The text prompt of each class: <see cref="Template"/> with the class name, underscores as spaces.</summary>
     public IReadOnlyList<string> PromptTexts(IEnumerable<string> classNames) =>

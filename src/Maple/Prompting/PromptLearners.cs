@@ -27,6 +27,7 @@ public static class PromptLearners
         {
             PromptMethod.Maple => new MapleLearner(config, clip, tokenizer, generator),
             PromptMethod.CoCoOp => new CoCoOpLearner(config, clip, tokenizer, generator),
+            PromptMethod.Mmrl => new MmrlLearner(config, clip, generator),
             _ => new IndependentLearner(config, clip, tokenizer, generator),
         };
     }
@@ -59,6 +60,20 @@ public static class PromptLearners
                     shapes[$"prompt_learner.compound_prompt_projections.{i}.weight"] = [visionWidth, textWidth];
                     shapes[$"prompt_learner.compound_prompt_projections.{i}.bias"] = [visionWidth];
                 }
+                break;
+            case PromptMethod.Mmrl:
+                shapes["representation_learner.compound_rep_tokens"] = [config.TextTokens, config.RepresentationDim];
+                for (var i = 0; i < config.TextDepth; i++)
+                {
+                    shapes[$"representation_learner.compound_rep_tokens_r2vproj.{i}.weight"] = [visionWidth, config.RepresentationDim];
+                    shapes[$"representation_learner.compound_rep_tokens_r2vproj.{i}.bias"] = [visionWidth];
+                }
+                for (var i = 0; i < config.TextDepth; i++)
+                {
+                    shapes[$"representation_learner.compound_rep_tokens_r2tproj.{i}.weight"] = [textWidth, config.RepresentationDim];
+                    shapes[$"representation_learner.compound_rep_tokens_r2tproj.{i}.bias"] = [textWidth];
+                }
+                shapes["image_encoder.proj_rep"] = [visionWidth, embedDim];
                 break;
             case PromptMethod.CoCoOp:
                 // The meta-network is Linear(embed, embed / 16) → ReLU → Linear(embed / 16, text width).

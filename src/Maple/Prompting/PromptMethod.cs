@@ -23,6 +23,12 @@ public enum PromptMethod
 
     /// <summary>MaPLe: deep text prompts, and vision prompts produced from them by coupling functions.</summary>
     Maple,
+
+    /// <summary>
+    /// MMRL: shared representation tokens, projected into the last layers of both encoders, with their own
+    /// trainable image projection; hand-written text (Guo and Gu, CVPR 2025).
+    /// </summary>
+    Mmrl,
 }
 
 /// <summary>Names of the methods on the command line and in checkpoints.</summary>
@@ -37,6 +43,7 @@ public static class PromptMethods
         ["vpt-deep"] = PromptMethod.VptDeep,
         ["ivlp"] = PromptMethod.Ivlp,
         ["maple"] = PromptMethod.Maple,
+        ["mmrl"] = PromptMethod.Mmrl,
     };
 
     /// <summary>The command-line name, e.g. <c>deep-language</c>.</summary>

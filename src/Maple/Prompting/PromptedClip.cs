@@ -28,17 +28,20 @@ public sealed class PromptedClip : IDisposable
     /// <param name="tokenizer">The tokenizer of the prompts.</param>
     /// <param name="classNames">The classes; underscores become spaces in the prompts.</param>
     /// <param name="templates">
-    /// Zero-shot CLIP only: templates with <c>{}</c> for the class name, ensembled when several; null for
+    /// Zero-shot CLIP: templates with <c>{}</c> for the class name, ensembled when several; MMRL, whose text is
+    /// hand-written: one template (a benchmark's own, as its authors score each dataset); null for
     /// <see cref="PromptLearner.Template"/> ("a photo of a {}.").
     /// </param>
-    /// <exception cref="UserInputException">No class; templates for a learner other than zero-shot CLIP; no template, or one without <c>{}</c>.</exception>
+    /// <exception cref="UserInputException">No class; templates for a learner other than zero-shot CLIP or MMRL; no template, or one without <c>{}</c>.</exception>
     public PromptedClip(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates = null)
     {
         if (classNames.Count == 0)
             throw new UserInputException("the class list is empty");
         if (templates is not null)
         {
-            if (learner.Config.Method != PromptMethod.ZeroShot)
+            if (learner.Config.Method == PromptMethod.Mmrl && templates.Count != 1)
+                throw new UserInputException("MMRL words the classes with one hand-written template, not an ensemble");
+            if (learner.Config.Method is not (PromptMethod.ZeroShot or PromptMethod.Mmrl))
                 throw new UserInputException(
                     $"prompt templates are for zero-shot CLIP; {PromptMethods.Name(learner.Config.Method)} prompts word the classes as they were trained (\"{learner.Template}\")");
             if (templates.Count == 0)
@@ -72,6 +75,9 @@ public sealed class PromptedClip : IDisposable
 
     /// <summary>The prompts' token ids [classes, context] (under the first template).</summary>
     public Tensor TokenIds { get; }
+
+    /// <summary>MMRL only: which of its logits <see cref="Logits(Tensor)"/> returns (fused by default, as for trained classes).</summary>
+    public MmrlReadout Readout { get; init; } = MmrlReadout.Fused;
 
     /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
     public IReadOnlyList<string> Prompts(int template) => ClassNames.Select(c => PromptTemplates.Format(Templates[template], c)).ToList();
@@ -128,6 +134,8 @@ public sealed class PromptedClip : IDisposable
     /// <summary>Logits [batch, classes] of a batch of normalised images, computing the text features too.</summary>
     public Tensor Logits(Tensor pixels)
     {
+        if (Learner is MmrlLearner)
+            return MmrlLogits(pixels, null);
         if (Learner.ConditionsOnImage)
             return ImageConditionedLogits(pixels);
         using var scope = NewDisposeScope();
@@ -137,6 +145,8 @@ public sealed class PromptedClip : IDisposable
     /// <summary>Logits [batch, classes] against text features computed beforehand (evaluation).</summary>
     public Tensor Logits(Tensor pixels, Tensor textFeatures)
     {
+        if (Learner is MmrlLearner)
+            return MmrlLogits(pixels, textFeatures);
         if (Learner.ConditionsOnImage)
             return ImageConditionedLogits(pixels);
         using var scope = NewDisposeScope();
@@ -202,8 +212,43 @@ public sealed class PromptedClip : IDisposable
         return ((logitScale * global).MoveToOuterDisposeScope(), (logitScale * local!).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// MMRL's forward pass (<see cref="MmrlLearner"/>): the class-token and representation image features from one
+    /// pass of the image encoder, scored against the text features (computed unless given, not normalised) with the
+    /// fixed scale 100.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The learner is not MMRL's.</exception>
+    public MmrlOutputs Mmrl(Tensor pixels, Tensor? textFeatures = null)
+    {
+        if (Learner is not MmrlLearner mmrl)
+            throw new InvalidOperationException($"{PromptMethods.Name(Learner.Config.Method)} prompts have no representation features");
+        using var scope = NewDisposeScope();
+        var (global, promptTokens) = Clip.EncodeImageWithPromptTokens(pixels, mmrl.VisionPrompts());
+        var image = ClipModel.Normalize(global);
+        var representation = ClipModel.Normalize(mmrl.RepresentationFeatures(promptTokens));
+        var text = ClipModel.Normalize(textFeatures ?? TextFeatures());
+        var classToken = MmrlLearner.LogitScale * image.matmul(text.t());
+        var representationLogits = MmrlLearner.LogitScale * representation.matmul(text.t());
+        var fused = mmrl.ClassTokenWeight * classToken + (1 - mmrl.ClassTokenWeight) * representationLogits;
+        return new MmrlOutputs(classToken.MoveToOuterDisposeScope(), representationLogits.MoveToOuterDisposeScope(), fused.MoveToOuterDisposeScope(),
+            image.MoveToOuterDisposeScope(), text.MoveToOuterDisposeScope());
+    }
+
     /// <inheritdoc />
     public void Dispose() => TokenIds.Dispose();
+
+    Tensor MmrlLogits(Tensor pixels, Tensor? textFeatures)
+    {
+        using var scope = NewDisposeScope();
+        if (Readout == MmrlReadout.ClassToken)
+        {
+            // The class token alone needs no representation features.
+            var image = ClipModel.Normalize(ImageFeatures(pixels));
+            var text = ClipModel.Normalize(textFeatures ?? TextFeatures());
+            return (MmrlLearner.LogitScale * image.matmul(text.t())).MoveToOuterDisposeScope();
+        }
+        return Mmrl(pixels, textFeatures).Select(Readout).MoveToOuterDisposeScope();
+    }
 
     Tensor ImageConditionedLogits(Tensor pixels)
     {

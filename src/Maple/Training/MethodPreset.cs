@@ -20,6 +20,67 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         ["cocoop"] = new("cocoop", PromptConfig.CoCoOp(), Recipe(1, 0.002, 10)),
         ["coop"] = new("coop", PromptConfig.CoOp(), Recipe(32, 0.002, 200)),
         ["zeroshot"] = new("zeroshot", PromptConfig.ZeroShot(), Recipe(4, 0.0035, 1)),
+        // MMRL's configs/trainers/MMRL/*.yaml: vit_b16 (base-to-novel), vit_b16_imagenet (ImageNet), vit_b16_few_shot,
+        // vit_b16_cross_datasets; ForDataset adds trainers/config.py's per-dataset REG_WEIGHT and REP_DIM.
+        ["mmrl"] = new("mmrl", PromptConfig.Mmrl(), MmrlRecipe(4, 10, 1.0)),
+        ["mmrl-imagenet"] = new("mmrl-imagenet", PromptConfig.Mmrl(), MmrlRecipe(32, 5, 1.0)),
+        ["mmrl-few-shot"] = new("mmrl-few-shot", PromptConfig.Mmrl(), MmrlRecipe(32, 50, 0.5)),
+        ["mmrl-transfer"] = new("mmrl-transfer", PromptConfig.Mmrl(), MmrlRecipe(32, 1, 0.2) with { WarmupEpochs = 0 }),
+    };
+
+    /// <summary>
+    /// MMRL's per-dataset settings (trainers/config.py, applied after the YAML in every task): REG_WEIGHT, and
+    /// REP_DIM 2048 for EuroSAT. Datasets it does not list keep the YAML's.
+    /// </summary>
+    static readonly Dictionary<string, (double RegWeight, int? RepDim)> MmrlPerDataset = new(StringComparer.Ordinal)
+    {
+        ["StanfordCars"] = (7.0, null),
+        ["FGVCAircraft"] = (6.0, null),
+        ["SUN397"] = (6.0, null),
+        ["DescribableTextures"] = (6.0, null),
+        ["Food101"] = (5.0, null),
+        ["OxfordFlowers"] = (4.0, null),
+        ["UCF101"] = (3.0, null),
+        ["ImageNet"] = (0.5, null),
+        ["Caltech101"] = (0.5, null),
+        ["OxfordPets"] = (0.2, null),
+        ["EuroSAT"] = (0.01, 2048),
+    };
+
+    /// <summary>
+    /// This preset as its authors run it on the benchmark <paramref name="dataset"/> (a canonical name such as
+    /// <c>EuroSAT</c>): for MMRL, the dataset's hand-written template (CUSTOM_TEMPLATES) and, except for
+    /// <c>mmrl-transfer</c> (whose scripts pin REG_WEIGHT 0.2 and REP_DIM 512 on the command line), its REG_WEIGHT and
+    /// REP_DIM (trainers/config.py); other presets have no per-dataset settings and are returned as they are.
+    /// </summary>
+    public MethodPreset ForDataset(string dataset)
+    {
+        if (Prompts.Method != PromptMethod.Mmrl)
+            return this;
+        var prompts = Prompts with { TextTemplate = PromptTemplates.ForBenchmark(dataset) };
+        var options = Options;
+        if (Name != "mmrl-transfer" && MmrlPerDataset.TryGetValue(Data.BenchmarkDatasets.Resolve(dataset).Name, out var settings))
+        {
+            options = options with { MmrlConsistencyWeight = settings.RegWeight };
+            if (settings.RepDim is { } dim)
+                prompts = prompts with { RepresentationDim = dim };
+        }
+        return this with { Prompts = prompts, Options = options };
+    }
+
+    /// <summary>
+    /// The preset a protocol trains <paramref name="name"/> with, as the authors' scripts choose the config: MMRL
+    /// trains ImageNet with <c>mmrl-imagenet</c> and all classes of the other datasets (few-shot) with
+    /// <c>mmrl-few-shot</c>; every other name is its own.
+    /// </summary>
+    /// <param name="name">A preset's name.</param>
+    /// <param name="dataset">The training data: a benchmark's canonical name, or any other name for custom data.</param>
+    /// <param name="allClasses">Whether the run trains on all classes (few-shot) rather than the base half.</param>
+    public static string ProtocolVariant(string name, string dataset, bool allClasses) => name switch
+    {
+        "mmrl" when dataset == "ImageNet" => "mmrl-imagenet",
+        "mmrl" when allClasses => "mmrl-few-shot",
+        _ => name,
     };
 
     /// <summary>The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots.</summary>
@@ -52,10 +113,11 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         {
             Require(prompts.TextTokens > 0, $"{method} learns no text tokens, so their number cannot be set");
             Require(n >= 1, $"the number of text tokens must be at least 1 (got {n})");
-            prompts = prompts.Method == PromptMethod.Maple ? prompts with { TextTokens = n, VisionTokens = n } : prompts with { TextTokens = n };
+            prompts = prompts.Method is PromptMethod.Maple or PromptMethod.Mmrl ? prompts with { TextTokens = n, VisionTokens = n } : prompts with { TextTokens = n };
         }
         if (visionTokens is { } v)
         {
+            Require(prompts.Method != PromptMethod.Mmrl, "MMRL's representation tokens are shared by both encoders: set the number of text tokens instead");
             Require(prompts.Method != PromptMethod.Maple, "MaPLe's vision tokens are coupled to its text tokens: set the number of text tokens instead");
             Require(prompts.VisionTokens > 0, $"{method} learns no vision tokens, so their number cannot be set");
             Require(v >= 1, $"the number of vision tokens must be at least 1 (got {v})");
@@ -71,6 +133,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         }
         if (ctxInit is not null)
         {
+            Require(prompts.Method != PromptMethod.Mmrl, $"MMRL's text is hand-written (\"{prompts.TextTemplate}\"), so it has no context init words");
             Require(prompts.TextTokens > 0, $"{method} learns no text tokens (its prompt is \"{PromptConfig.FixedTemplate}\"), so it has no context init words");
             prompts = prompts with { CtxInit = ctxInit };
         }
@@ -121,4 +184,9 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
 
     static TrainingOptions Recipe(int batch, double lr, int epochs) =>
         new() { BatchSize = batch, LearningRate = lr, Epochs = epochs };
+
+    // AdamW at lr 1e-3 (Dassl's weight decay 5e-4, betas 0.9/0.999), cosine with one constant warm-up epoch at
+    // 1e-5, random resized crop of scale (0.5, 1) + flip.
+    static TrainingOptions MmrlRecipe(int batch, int epochs, double regWeight) =>
+        Recipe(batch, 0.001, epochs) with { Optimizer = OptimizerKind.AdamW, CropMinScale = 0.5, MmrlConsistencyWeight = regWeight };
 }

@@ -10,7 +10,7 @@ namespace Maple.Training;
 /// that the momentum buffers are named tensors that a checkpoint saves and a resumed run restores
 /// exactly.
 /// </summary>
-public sealed class Sgd : IDisposable
+public sealed class Sgd : IPromptOptimizer
 {
     readonly IReadOnlyList<(string Name, Parameter Value)> _parameters;
     readonly Dictionary<string, Tensor> _momentum = [];
@@ -32,15 +32,20 @@ public sealed class Sgd : IDisposable
     /// <summary>The momentum buffers by parameter name (empty before the first step).</summary>
     public IReadOnlyDictionary<string, Tensor> MomentumBuffers => _momentum;
 
-    /// <summary>Clears the gradients.</summary>
-    public void ZeroGrad()
-    {
-        foreach (var (_, parameter) in _parameters)
-        {
-            using var grad = parameter.grad;
-            grad?.zero_();
-        }
-    }
+    const string MomentumPrefix = "momentum.";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, Tensor> State => _momentum.ToDictionary(b => MomentumPrefix + b.Key, b => b.Value);
+
+    /// <inheritdoc />
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state) => LoadMomentum(state.ToDictionary(
+        s => s.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal)
+            ? s.Key[MomentumPrefix.Length..]
+            : throw new InvalidDataException($"optimizer state '{s.Key}' is not SGD's (momentum of a parameter)"),
+        s => s.Value));
+
+    /// <inheritdoc />
+    public void ZeroGrad() => PromptOptimizers.ZeroGrad(_parameters);
 
     /// <summary>Updates every parameter that has a gradient, with learning rate <paramref name="lr"/>.</summary>
     public void Step(double lr)

@@ -24,6 +24,7 @@ public sealed class Trainer
     readonly IReadOnlyDictionary<string, string> _description;
     readonly System.Collections.Concurrent.ConcurrentQueue<ImageDecodeException> _skipped = new();
     readonly LoCoOpRegularizer? _locoop;
+    readonly bool _mmrl;
 
     /// <summary>Prepares a run that writes into <paramref name="outputFolder"/>.</summary>
     /// <param name="model">The backbone, the learner to train and the training classes.</param>
@@ -42,6 +43,9 @@ public sealed class Trainer
         _data = data;
         _options = options;
         _locoop = LoCoOpRegularizer.For(options, model.ClassNames.Count);
+        _mmrl = model.Learner is MmrlLearner;
+        if (_mmrl && _locoop is not null)
+            throw new InvalidSettingException(nameof(TrainingOptions.LoCoOpLambda), "must be 0 for MMRL, whose loss is its own", options.LoCoOpLambda);
         _output = outputFolder;
         _description = Describe(model, data, options, backbone);
     }
@@ -87,7 +91,8 @@ public sealed class Trainer
         using var runLock = RunLock.Acquire(_output);
         _skipped.Clear();
         var learner = _model.Learner;
-        using var optimizer = new Sgd(learner.Parameters, _options.Momentum, _options.WeightDecay);
+        using var optimizer = CreateOptimizer(learner, _options);
+        using var mmrl = _mmrl ? new MmrlObjective(_model, _options.MmrlConsistencyWeight) : null;
         var notes = new List<string>();
         if (runLock.TakenOver is { } stale)
             notes.Add($"took over the lock of a run that is no longer running ({stale})");
@@ -141,7 +146,7 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.ZeroGrad();
-                    var (logits, lossTensor) = Forward(images, labels);
+                    var (logits, lossTensor) = Forward(images, labels, mmrl);
                     loss = lossTensor.item<float>();
                     if (!double.IsFinite(loss))
                         throw Diverged(log, epoch, step, loss);
@@ -200,16 +205,29 @@ public sealed class Trainer
         return error;
     }
 
-    static bool AllFinite(PromptLearner learner, Sgd optimizer)
+    /// <summary>The optimiser <paramref name="options"/> name, over <paramref name="learner"/>'s parameters.</summary>
+    public static IPromptOptimizer CreateOptimizer(PromptLearner learner, TrainingOptions options) => options.Optimizer == OptimizerKind.AdamW
+        ? new AdamW(learner.Parameters, options.WeightDecay)
+        : new Sgd(learner.Parameters, options.Momentum, options.WeightDecay);
+
+    static bool AllFinite(PromptLearner learner, IPromptOptimizer optimizer)
     {
         using var scope = NewDisposeScope();
-        return learner.Parameters.Select(p => (Tensor)p.Value).Concat(optimizer.MomentumBuffers.Values)
+        return learner.Parameters.Select(p => (Tensor)p.Value).Concat(optimizer.State.Values)
             .All(t => t.isfinite().all().item<bool>());
     }
 
-    /// <summary>The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on.</summary>
-    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels)
+    /// <summary>
+    /// The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on; MMRL's own loss
+    /// (its accuracy read from the fused logits, as the authors log it).
+    /// </summary>
+    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels, MmrlObjective? mmrl)
     {
+        if (mmrl is not null)
+        {
+            var loss = mmrl.Loss(images, labels);
+            return (loss.Outputs.FusedLogits, loss.Total);
+        }
         if (_locoop is null)
         {
             var logits = _model.Logits(images);
@@ -227,7 +245,7 @@ public sealed class Trainer
         Func<IReadOnlyList<string>, Tensor> load;
         if (_options.Augment)
         {
-            var transform = new TrainTransform(size, _model.Clip.Normalization);
+            var transform = new TrainTransform(size, _model.Clip.Normalization, crop: RandomResizedCrop.Default with { MinScale = _options.CropMinScale });
             var rng = TrainingRng.ForAugmentation(_options.Seed, epoch);
             load = paths => transform.LoadBatch(paths, rng, _options.LoaderThreads);
         }
@@ -249,7 +267,9 @@ public sealed class Trainer
         var differences = new List<string>();
         foreach (var key in ComparedKeys)
         {
-            var now = _description[key];
+            if (!_description.ContainsKey(key) && !saved.ContainsKey(key))
+                continue; // a method's own key (MMRL's), absent from both
+            var now = _description.GetValueOrDefault(key, "absent");
             if (!saved.TryGetValue(key, out var was))
             {
                 if (key is DataKey)
@@ -276,7 +296,7 @@ public sealed class Trainer
     const string TrainingKey = "training";
 
     static readonly string[] ComparedKeys =
-        ["method", "n_ctx", "n_ctx_vision", "text_depth", "vision_depth", "ctx_init", "classnames", "backbone_config_hash", "precision", DataKey, TrainingKey];
+        ["method", "n_ctx", "n_ctx_vision", "text_depth", "vision_depth", "ctx_init", "rep_dim", "alpha", "template", "classnames", "backbone_config_hash", "precision", DataKey, TrainingKey];
 
     /// <summary>The hyper-parameters that differ between two <c>training</c> records, one "name was X, now Y" each.</summary>
     static IEnumerable<string> TrainingDifferences(string was, string now)
@@ -348,14 +368,20 @@ public sealed class Trainer
             augment = options.Augment,
             shuffle = options.Shuffle,
         });
-        // Only when on, so that runs without it describe themselves exactly as before (and still resume).
+        // Only when on, so that runs without them describe themselves exactly as before (and still resume).
+        var training = JsonNode.Parse(description["training"])!.AsObject();
         if (LoCoOpRegularizer.For(options, model.ClassNames.Count) is { } locoop)
         {
-            var training = JsonNode.Parse(description["training"])!.AsObject();
             training["locoop_lambda"] = locoop.Lambda;
             training["locoop_top_k"] = locoop.TopK;
-            description["training"] = training.ToJsonString();
         }
+        if (options.Optimizer != OptimizerKind.Sgd)
+            training["optimizer"] = options.Optimizer.ToString().ToLowerInvariant();
+        if (options.CropMinScale != RandomResizedCrop.Default.MinScale)
+            training["crop_min_scale"] = options.CropMinScale;
+        if (model.Learner is MmrlLearner)
+            training["mmrl_reg_weight"] = options.MmrlConsistencyWeight;
+        description["training"] = training.ToJsonString();
         return description;
     }
 }

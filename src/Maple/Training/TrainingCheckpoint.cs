@@ -7,23 +7,23 @@ using static TorchSharp.torch;
 namespace Maple.Training;
 
 /// <summary>
-/// The state at the end of an epoch: the prompts, the optimizer's momentum buffers (as
-/// <c>optimizer.momentum.&lt;name&gt;</c>) and the run's metadata. With the data order and augmentation
+/// The state at the end of an epoch: the prompts, the optimizer's state (as <c>optimizer.&lt;key&gt;</c>, e.g.
+/// SGD's <c>optimizer.momentum.&lt;name&gt;</c>) and the run's metadata. With the data order and augmentation
 /// derived from seed and epoch, this is everything a resumed run needs to end where an uninterrupted
 /// one would.
 /// </summary>
 public static partial class TrainingCheckpoint
 {
-    const string MomentumPrefix = "optimizer.momentum.";
+    const string OptimizerPrefix = "optimizer.";
 
     /// <summary>The checkpoint file of epoch <paramref name="epoch"/> (0-based) in <paramref name="folder"/>.</summary>
     public static string PathFor(string folder, int epoch) =>
         Path.Combine(FolderOf(folder), $"epoch-{epoch + 1:D3}.safetensors");
 
     /// <summary>Writes the state after epoch <paramref name="epoch"/>, atomically.</summary>
-    public static void Save(string folder, int epoch, PromptLearner learner, Sgd optimizer, IReadOnlyDictionary<string, string> metadata)
+    public static void Save(string folder, int epoch, PromptLearner learner, IPromptOptimizer optimizer, IReadOnlyDictionary<string, string> metadata)
     {
-        var tensors = learner.StateDict().Concat(optimizer.MomentumBuffers.Select(b => KeyValuePair.Create(MomentumPrefix + b.Key, b.Value)));
+        var tensors = learner.StateDict().Concat(optimizer.State.Select(b => KeyValuePair.Create(OptimizerPrefix + b.Key, b.Value)));
         var withEpoch = new Dictionary<string, string>(metadata) { ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture) };
         SafetensorsWriter.Write(PathFor(folder, epoch), tensors, withEpoch);
     }
@@ -56,16 +56,23 @@ public static partial class TrainingCheckpoint
         return file.Metadata;
     }
 
-    /// <summary>Restores prompts and momentum from <paramref name="path"/>; returns its metadata.</summary>
-    public static IReadOnlyDictionary<string, string> Restore(string path, PromptLearner learner, Sgd optimizer)
+    /// <summary>Restores prompts and optimizer state from <paramref name="path"/>; returns its metadata.</summary>
+    public static IReadOnlyDictionary<string, string> Restore(string path, PromptLearner learner, IPromptOptimizer optimizer)
     {
         using var file = SafetensorsFile.Open(path);
         var tensors = file.ReadAll();
         try
         {
-            learner.LoadStateDict(tensors.Where(t => !t.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal)).ToDictionary(), path);
-            optimizer.LoadMomentum(tensors.Where(t => t.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal))
-                .ToDictionary(t => t.Key[MomentumPrefix.Length..], t => t.Value));
+            learner.LoadStateDict(tensors.Where(t => !t.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary(), path);
+            try
+            {
+                optimizer.LoadState(tensors.Where(t => t.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                    .ToDictionary(t => t.Key[OptimizerPrefix.Length..], t => t.Value));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"{path}: {ex.Message}", ex);
+            }
             return file.Metadata;
         }
         finally

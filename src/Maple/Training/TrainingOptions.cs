@@ -12,6 +12,15 @@ public sealed record TrainingOptions
     /// <summary>Base learning rate.</summary>
     public double LearningRate { get; init; } = 0.0035;
 
+    /// <summary>The optimiser: SGD with <see cref="Momentum"/>, or AdamW (β 0.9, 0.999); both decay by <see cref="WeightDecay"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>The smallest area fraction of the random resized crop (Dassl's RRCROP_SCALE lower bound; MMRL uses 0.5).</summary>
+    public double CropMinScale { get; init; } = Imaging.RandomResizedCrop.Default.MinScale;
+
+    /// <summary>MMRL only: λ, the weight of each cosine-consistency term with frozen CLIP (the authors' REG_WEIGHT).</summary>
+    public double MmrlConsistencyWeight { get; init; } = 1.0;
+
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
 
@@ -70,6 +79,9 @@ public sealed record TrainingOptions
         if (WarmupEpochs > 0)
             Positive(nameof(WarmupLearningRate), WarmupLearningRate);
         NotNegative(nameof(LoCoOpLambda), LoCoOpLambda);
+        NotNegative(nameof(MmrlConsistencyWeight), MmrlConsistencyWeight);
+        if (!(CropMinScale is > 0 and <= 1))
+            throw new InvalidSettingException(nameof(CropMinScale), "must be above 0 and at most 1", CropMinScale);
         if (LoCoOpTopK is { } topK)
             AtLeast(nameof(LoCoOpTopK), topK, 1);
         AtLeast(nameof(LoaderThreads), LoaderThreads, 1);

@@ -20,6 +20,7 @@ public sealed class PublishedResultsTests
         Assert.Equal((82.69, 63.22, 71.66), PublishedResults.Base2NovelAverage["coop"]);
         Assert.Equal((80.47, 71.69, 75.83), PublishedResults.Base2NovelAverage["cocoop"]);
         Assert.Equal((82.28, 75.14, 78.55), PublishedResults.Base2NovelAverage["maple"]);
+        Assert.Equal((85.68, 77.16, 81.20), PublishedResults.Base2NovelAverage["mmrl"]); // MMRL paper, Table 1 average
         Assert.Equal((72.43, 68.14, 70.22), PublishedResults.Base2NovelPerDataset[("zeroshot", "ImageNet")]);
         Assert.Equal((56.48, 64.05, 60.03), PublishedResults.Base2NovelPerDataset[("zeroshot", "EuroSAT")]);
         Assert.Equal((94.07, 73.23, 82.35), PublishedResults.Base2NovelPerDataset[("maple", "EuroSAT")]);

@@ -20,11 +20,13 @@ public sealed class AllMethodsTests
         using var fixture = new TinyMapleCase();
         var data = ImageFolder.Load(PhotoFolder.Create(temp["data"]));
         var preset = MethodPreset.Get(presetName);
-        // The tiny backbone has 3 layers per encoder: deep presets are cut to that depth.
+        // The tiny backbone has 3 layers per encoder: deep presets are cut to that depth (MMRL's tokens to its last 2,
+        // leaving a layer before them).
+        var depth = preset.Prompts.Method == PromptMethod.Mmrl ? 2 : 3;
         var prompts = preset.Prompts with
         {
-            TextDepth = Math.Min(preset.Prompts.TextDepth, 3),
-            VisionDepth = Math.Min(preset.Prompts.VisionDepth, 3),
+            TextDepth = Math.Min(preset.Prompts.TextDepth, depth),
+            VisionDepth = Math.Min(preset.Prompts.VisionDepth, depth),
         };
         var options = preset.Options with { Epochs = 2, BatchSize = Math.Min(preset.Options.BatchSize, 3), Seed = 2 };
 

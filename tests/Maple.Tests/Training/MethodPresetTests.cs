@@ -53,6 +53,76 @@ public sealed class MethodPresetTests
         Assert.True(o.Augment);
     }
 
+    /// <summary>
+    /// yunncheng/MMRL (commit 27d8821), configs/trainers/MMRL/&lt;file&gt;.yaml. Every one of them says: optimiser
+    /// "adamw", LR 0.001, LR_SCHEDULER "cosine", WARMUP_TYPE "constant", WARMUP_CONS_LR 1e-5, RRCROP_SCALE (0.5, 1),
+    /// TRANSFORMS random_resized_crop + random_flip + normalize, ALPHA 0.7, N_REP_TOKENS 5, REP_LAYERS [6..12],
+    /// REP_DIM 512 (PREC "amp" is a precision, not a preset's); Dassl's defaults give weight decay 5e-4.
+    /// </summary>
+    public static TheoryData<string, int, int, int, double> MmrlConfigs => new()
+    {
+        // vit_b16.yaml (base-to-novel): BATCH_SIZE 4, MAX_EPOCH 10, WARMUP_EPOCH 1, REG_WEIGHT 1.0
+        { "mmrl", 4, 10, 1, 1.0 },
+        // vit_b16_imagenet.yaml: BATCH_SIZE 32, MAX_EPOCH 5, WARMUP_EPOCH 1, REG_WEIGHT 1.0
+        { "mmrl-imagenet", 32, 5, 1, 1.0 },
+        // vit_b16_few_shot.yaml: BATCH_SIZE 32, MAX_EPOCH 50, WARMUP_EPOCH 1, REG_WEIGHT 0.5
+        { "mmrl-few-shot", 32, 50, 1, 0.5 },
+        // vit_b16_cross_datasets.yaml: BATCH_SIZE 32, MAX_EPOCH 1, WARMUP_EPOCH 0, REG_WEIGHT 0.2
+        { "mmrl-transfer", 32, 1, 0, 0.2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(MmrlConfigs))]
+    public void MmrlPresetsEqualTheAuthorsYaml(string name, int batch, int epochs, int warmupEpochs, double regWeight)
+    {
+        var preset = MethodPreset.Get(name);
+        // REP_LAYERS [6..12] of ViT-B/16's 12 layers: the last 7.
+        Assert.Equal(new PromptConfig(PromptMethod.Mmrl, 5, 5, 7, 7, "") { RepresentationDim = 512, ClassTokenWeight = 0.7, TextTemplate = "a photo of a {}." }, preset.Prompts);
+        var o = preset.Options;
+        Assert.Equal((batch, 0.001, epochs), (o.BatchSize, o.LearningRate, o.Epochs));
+        Assert.Equal((OptimizerKind.AdamW, 5e-4, 0.5), (o.Optimizer, o.WeightDecay, o.CropMinScale));
+        Assert.Equal((ScheduleKind.Cosine, warmupEpochs, 1e-5), (o.Schedule, o.WarmupEpochs, o.WarmupLearningRate));
+        Assert.Equal(regWeight, o.MmrlConsistencyWeight);
+        Assert.True(o.Augment);
+    }
+
+    [Theory]
+    // trainers/config.py's MMRL table (applied after the YAML in every task) and CUSTOM_TEMPLATES of trainers/mmrl.py.
+    [InlineData("StanfordCars", 7.0, 512, "a photo of a {}.")]
+    [InlineData("FGVCAircraft", 6.0, 512, "a photo of a {}, a type of aircraft.")]
+    [InlineData("SUN397", 6.0, 512, "a photo of a {}.")]
+    [InlineData("DescribableTextures", 6.0, 512, "{} texture.")]
+    [InlineData("Food101", 5.0, 512, "a photo of {}, a type of food.")]
+    [InlineData("OxfordFlowers", 4.0, 512, "a photo of a {}, a type of flower.")]
+    [InlineData("UCF101", 3.0, 512, "a photo of a person doing {}.")]
+    [InlineData("ImageNet", 0.5, 512, "a photo of a {}.")]
+    [InlineData("Caltech101", 0.5, 512, "a photo of a {}.")]
+    [InlineData("OxfordPets", 0.2, 512, "a photo of a {}, a type of pet.")]
+    [InlineData("EuroSAT", 0.01, 2048, "a centered satellite photo of {}.")]
+    public void MmrlPerDatasetSettingsEqualTheAuthorsConfigPy(string dataset, double regWeight, int repDim, string template)
+    {
+        foreach (var name in new[] { "mmrl", "mmrl-imagenet", "mmrl-few-shot" })
+        {
+            var preset = MethodPreset.Get(name).ForDataset(dataset);
+            Assert.Equal((regWeight, repDim, template), (preset.Options.MmrlConsistencyWeight, preset.Prompts.RepresentationDim, preset.Prompts.TextTemplate));
+        }
+        // The cross-dataset scripts pass TRAINER.MMRL.REG_WEIGHT 0.2 and REP_DIM 512 on the command line, after config.py.
+        var transfer = MethodPreset.Get("mmrl-transfer").ForDataset(dataset);
+        Assert.Equal((0.2, 512, template), (transfer.Options.MmrlConsistencyWeight, transfer.Prompts.RepresentationDim, transfer.Prompts.TextTemplate));
+    }
+
+    [Theory]
+    // scripts/mmrl/base2new_train.sh and few_shot.sh: ImageNet trains with vit_b16_imagenet, the rest with vit_b16
+    // (base classes) or vit_b16_few_shot (all classes); the cross-dataset preset is the transfer protocols' own.
+    [InlineData("mmrl", "ImageNet", false, "mmrl-imagenet")]
+    [InlineData("mmrl", "ImageNet", true, "mmrl-imagenet")]
+    [InlineData("mmrl", "EuroSAT", false, "mmrl")]
+    [InlineData("mmrl", "EuroSAT", true, "mmrl-few-shot")]
+    [InlineData("mmrl-transfer", "ImageNet", true, "mmrl-transfer")]
+    [InlineData("maple", "ImageNet", true, "maple")]
+    public void ProtocolsTrainMmrlWithTheScriptsConfig(string name, string dataset, bool allClasses, string expected) =>
+        Assert.Equal(expected, MethodPreset.ProtocolVariant(name, dataset, allClasses));
+
     [Theory]
     // CoOp/vit_b16_ep50.yaml for 1 and 2 shots, vit_b16_ep100.yaml for 4 and 8, vit_b16.yaml (200) for 16 (CoOp's few-shot recipe).
     [InlineData(1, 50)]

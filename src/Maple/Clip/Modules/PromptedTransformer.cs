@@ -75,7 +75,7 @@ public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
         for (var layer = 0; layer < _blocks.Length; layer++)
         {
             if (layer > 0 && prompts?.At(layer) is { } tokens)
-                x = Replace(x, tokens, slot);
+                x = layer == prompts.FirstLayer ? Insert(x, tokens, slot) : Replace(x, tokens, slot);
             var last = layer == _blocks.Length - 1;
             if (lastSelfOnly && last)
                 selfOnly = _blocks[layer].ForwardSelfOnly(x);
@@ -93,6 +93,11 @@ public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
             ? cat([x[.., ..1], expanded, x[.., (int)(1 + count)..]], 1)
             : cat([x[.., ..(int)(x.shape[1] - count)], expanded], 1);
     }
+
+    /// <summary>Inserts <paramref name="tokens"/> as new rows of <paramref name="x"/> at <paramref name="slot"/>, lengthening the sequence.</summary>
+    public static Tensor Insert(Tensor x, Tensor tokens, PromptSlot slot) => slot == PromptSlot.AfterFirstToken
+        ? cat([x[.., ..1], Expand(tokens, x.shape[0]), x[.., 1..]], 1)
+        : Append(x, tokens);
 
     /// <summary>Appends <paramref name="tokens"/> after the last row of <paramref name="x"/>.</summary>
     public static Tensor Append(Tensor x, Tensor tokens) => cat([x, Expand(tokens, x.shape[0])], 1);

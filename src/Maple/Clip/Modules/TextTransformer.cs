@@ -61,7 +61,9 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Text features [n, embed] (fp32, not normalised) of token ids [n, context]. Prompt tokens
-    /// replace rows 1..k of the embedded sequence at the input and before each deep layer.
+    /// replace rows 1..k of the embedded sequence at the input and before each deep layer; tokens that
+    /// enter at a deeper layer (<see cref="LayerPrompts.FirstLayer"/>) are inserted there after the
+    /// start-of-text token, without positional embedding.
     /// </summary>
     public Tensor Forward(Tensor tokenIds, LayerPrompts? prompts)
     {
@@ -94,11 +96,13 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
     {
         var length = (int)endOfText.max().item<long>() + 1;
         var x = Embed(tokenIds[.., ..length]);
-        if (prompts is not null)
+        if (prompts is { FirstLayer: 0 })
             x = PromptedTransformer.Replace(x, prompts.Input, PromptSlot.AfterFirstToken);
         x = x + PositionalEmbedding[..length];
-        // Every prompt of the group ends at the last row, which is the only one read out.
-        var endRow = Transformer.ForwardRow(x, prompts, PromptSlot.AfterFirstToken, row: length - 1);
+        // Every prompt of the group ends at the last row, which is the only one read out; tokens inserted
+        // in a deeper layer lengthen the sequence (and move the end of text down) by their count.
+        var inserted = prompts is { FirstLayer: > 0 } ? prompts.TokenCount : 0;
+        var endRow = Transformer.ForwardRow(x, prompts, PromptSlot.AfterFirstToken, row: length - 1 + inserted);
         return Projection.forward(FinalNorm.forward(endRow)).to(ScalarType.Float32);
     }
 

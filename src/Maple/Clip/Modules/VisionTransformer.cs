@@ -83,6 +83,19 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return (Pool(classToken).MoveToOuterDisposeScope(), local.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The image features of <see cref="Forward(Tensor, LayerPrompts?)"/> and the prompt tokens' own outputs
+    /// after the last block and ln_post, [batch, tokens, width] fp32 (not projected): what MMRL pools into its
+    /// representation features.
+    /// </summary>
+    public (Tensor Global, Tensor PromptTokens) ForwardWithPromptTokens(Tensor pixels, LayerPrompts prompts)
+    {
+        using var scope = NewDisposeScope();
+        var x = Transformer.Forward(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd);
+        var promptTokens = PostNorm.forward(x[.., (int)(x.shape[1] - prompts.TokenCount)..]).to(ScalarType.Float32);
+        return (Pool(x[.., 0]).MoveToOuterDisposeScope(), promptTokens.MoveToOuterDisposeScope());
+    }
+
     /// <summary>The sequence the blocks read: class token, patches (+ positions), prompts, after ln_pre.</summary>
     Tensor Tokens(Tensor pixels, LayerPrompts? prompts)
     {
@@ -96,7 +109,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         {
             if (prompts.Input.shape[^1] != Config.Width)
                 throw new ArgumentException($"visual prompts have width {prompts.Input.shape[^1]}, but this image encoder's width is {Config.Width}");
-            x = PromptedTransformer.Append(x, prompts.Input);
+            if (prompts.FirstLayer == 0)
+                x = PromptedTransformer.Append(x, prompts.Input);
         }
         return PreNorm.forward(x);
     }

@@ -67,9 +67,13 @@ public sealed class BenchmarkRunner
         _observer = observer;
     }
 
-    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe has a preset of its own for them.</summary>
-    public static string TransferMethod(string method) =>
-        MethodPreset.Get(method).Name == "maple" ? "maple-transfer" : MethodPreset.Get(method).Name;
+    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe and MMRL have presets of their own for them.</summary>
+    public static string TransferMethod(string method) => MethodPreset.Get(method).Name switch
+    {
+        "maple" => "maple-transfer",
+        "mmrl" => "mmrl-transfer",
+        var name => name,
+    };
 
     /// <summary>Base-to-novel: train on the base half of the classes, score base and novel test images.</summary>
     public BenchmarkReport BaseToNovel(CancellationToken cancellation = default)
@@ -84,8 +88,8 @@ public sealed class BenchmarkRunner
             var test = Open(cell.Dataset, "test");
             return new Dictionary<string, double>
             {
-                ["base"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Base), "base", cancellation),
-                ["novel"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", cancellation),
+                ["base"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Base), "base", MmrlReadout.Fused, cancellation),
+                ["novel"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", MmrlReadout.ClassToken, cancellation),
             };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
@@ -103,7 +107,7 @@ public sealed class BenchmarkRunner
         var results = RunCells(cells, cell =>
         {
             using var learner = Learner(cell.Method, cell.Dataset, Subset.All, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), "test", cancellation) };
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), "test", MmrlReadout.Fused, cancellation) };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
     }
@@ -183,7 +187,9 @@ public sealed class BenchmarkRunner
         var results = RunCells(cells, cell =>
         {
             using var learner = Learner(cell.Method, Source, Subset.All, cell.Shots, cell.Seed, () => Open(Source, "train"), cancellation);
-            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), cell.Dataset, cancellation) };
+            // MMRL's authors score the source with fused logits and every target with the class token's.
+            var readout = cell.Dataset == Source ? MmrlReadout.Fused : MmrlReadout.ClassToken;
+            return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), cell.Dataset, readout, cancellation) };
         }, shareZeroShot: true, cancellation);
         return Finish(new BenchmarkReport(protocol, results, Source, Notes()));
     }
@@ -258,7 +264,8 @@ public sealed class BenchmarkRunner
 
     Dictionary<string, string> Recipe(CellKey cell, IReadOnlyDictionary<string, string>? evaluation)
     {
-        var preset = _settings.Preset(cell.Method, cell.Shots);
+        var transfer = cell.Protocol is TransferSourceProtocol or "cross-dataset" or "domain-generalization";
+        var preset = _settings.Preset(cell.Method, cell.Shots, transfer ? Source : cell.Dataset, allClasses: cell.Protocol != "base2novel");
         var recipe = new Dictionary<string, string>
         {
             ["model"] = File.Exists(_clip.Source) || Directory.Exists(_clip.Source) ? Path.GetFullPath(_clip.Source) : _clip.Source,
@@ -271,6 +278,8 @@ public sealed class BenchmarkRunner
             var o = preset.Options;
             recipe["prompts"] = $"{p.TextTokens} text tokens to depth {p.TextDepth}, {p.VisionTokens} vision tokens to depth {p.VisionDepth}, init '{p.CtxInit}'";
             recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}");
+            if (p.Method == PromptMethod.Mmrl)
+                recipe["training"] += string.Create(CultureInfo.InvariantCulture, $", AdamW, lambda {o.MmrlConsistencyWeight}, rep_dim {p.RepresentationDim}");
         }
         else
         {
@@ -330,7 +339,7 @@ public sealed class BenchmarkRunner
     /// <summary>The learner of a method for a cell: zero-shot CLIP as it is, otherwise trained (or resumed, or read back when finished).</summary>
     PromptLearner Learner(string method, string data, Subset subset, int shots, int seed, Func<ImageDataset> openTrain, CancellationToken cancellation)
     {
-        var preset = _settings.Preset(method, shots);
+        var preset = _settings.Preset(method, shots, data, allClasses: subset == Subset.All);
         var learner = PromptLearners.Create(preset.Prompts, _clip.Model, _clip.Tokenizer, seed);
         if (preset.Prompts.Method == PromptMethod.ZeroShot)
             return learner;
@@ -364,17 +373,29 @@ public sealed class BenchmarkRunner
 
     static string Describe(Subset subset) => subset == Subset.All ? "all classes" : $"{subset.ToString().ToLowerInvariant()} classes";
 
-    double Accuracy(PromptLearner learner, string dataset, ImageDataset test, string subset, CancellationToken cancellation)
+    double Accuracy(PromptLearner learner, string dataset, ImageDataset test, string subset, MmrlReadout readout, CancellationToken cancellation)
     {
-        using var prompted = Prompted(learner, dataset, test.ClassNames);
+        using var prompted = Prompted(learner, dataset, test.ClassNames, readout);
         var progress = _observer is null ? null : new SyncProgress<EvaluationProgress>(p => _observer.Evaluating(subset, p));
         var result = Evaluator.Evaluate(prompted, test, EvaluationBatch(learner), _settings.LoaderThreads, progress, cancellation);
         return 100 * result.Metrics.Accuracy;
     }
 
-    /// <summary>The classifier of a learner over the classes of <paramref name="dataset"/>: zero-shot CLIP words them with <see cref="ZeroShotTemplates"/>.</summary>
-    PromptedClip Prompted(PromptLearner learner, string dataset, IReadOnlyList<string> classNames) =>
-        new(_clip.Model, learner, _clip.Tokenizer, classNames, learner.Config.Method == PromptMethod.ZeroShot ? ZeroShotTemplates(dataset) : null);
+    /// <summary>
+    /// The classifier of a learner over the classes of <paramref name="dataset"/>: zero-shot CLIP words them with
+    /// <see cref="ZeroShotTemplates"/>; MMRL with the scored benchmark's own template (as its authors test each dataset),
+    /// reading out <paramref name="readout"/>.
+    /// </summary>
+    PromptedClip Prompted(PromptLearner learner, string dataset, IReadOnlyList<string> classNames, MmrlReadout readout = MmrlReadout.Fused)
+    {
+        var templates = learner.Config.Method switch
+        {
+            PromptMethod.ZeroShot => ZeroShotTemplates(dataset),
+            PromptMethod.Mmrl when BenchmarkDatasets.IsKnown(dataset) => [PromptTemplates.ForBenchmark(dataset)],
+            _ => null,
+        };
+        return new(_clip.Model, learner, _clip.Tokenizer, classNames, templates) { Readout = readout };
+    }
 
     /// <summary>
     /// The templates zero-shot CLIP scores <paramref name="dataset"/> with: the settings' when given, else a benchmark's

@@ -41,9 +41,23 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
 
     /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
     /// <remarks>One depth and one token count serve a whole comparison, so each applies to the presets that have that setting.</remarks>
-    public MethodPreset Preset(string method, int shots)
+    /// <param name="method">The method's preset name.</param>
+    /// <param name="shots">The training images per class.</param>
+    /// <param name="dataset">
+    /// The training data's name, when known: its protocol variant (<see cref="MethodPreset.ProtocolVariant"/>) is used,
+    /// and a benchmark's per-dataset settings (<see cref="MethodPreset.ForDataset"/>).
+    /// </param>
+    /// <param name="allClasses">Whether the run trains on all classes rather than the base half.</param>
+    public MethodPreset Preset(string method, int shots, string? dataset = null, bool allClasses = false)
     {
         var preset = MethodPreset.Get(method, shots);
+        if (dataset is not null)
+        {
+            var benchmark = Data.BenchmarkDatasets.IsKnown(dataset) ? Data.BenchmarkDatasets.Resolve(dataset).Name : null;
+            preset = MethodPreset.Get(MethodPreset.ProtocolVariant(preset.Name, benchmark ?? dataset, allClasses), shots);
+            if (benchmark is not null)
+                preset = preset.ForDataset(benchmark);
+        }
         return preset.Adapt(nCtx: preset.Prompts.TextTokens > 0 ? NCtx : null, depth: preset.IsDeep ? Depth : null, epochs: Epochs);
     }
 

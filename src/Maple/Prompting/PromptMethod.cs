@@ -23,6 +23,13 @@ public enum PromptMethod
 
     /// <summary>MaPLe: deep text prompts, and vision prompts produced from them by coupling functions.</summary>
     Maple,
+
+    /// <summary>
+    /// PromptSRC: IVLP's independent text and vision prompts, trained with self-regularising terms against frozen
+    /// CLIP and aggregated over the epochs (the training side is <see cref="Training.SelfRegularizer"/> and
+    /// <see cref="Training.GaussianPromptAggregation"/>); at inference it is IVLP.
+    /// </summary>
+    PromptSrc,
 }
 
 /// <summary>Names of the methods on the command line and in checkpoints.</summary>
@@ -37,6 +44,7 @@ public static class PromptMethods
         ["vpt-deep"] = PromptMethod.VptDeep,
         ["ivlp"] = PromptMethod.Ivlp,
         ["maple"] = PromptMethod.Maple,
+        ["promptsrc"] = PromptMethod.PromptSrc,
     };
 
     /// <summary>The command-line name, e.g. <c>deep-language</c>.</summary>

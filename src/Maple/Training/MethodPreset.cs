@@ -19,15 +19,32 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         ["cocoop"] = new("cocoop", PromptConfig.CoCoOp(), Recipe(1, 0.002, 10)),
         ["coop"] = new("coop", PromptConfig.CoOp(), Recipe(32, 0.002, 200)),
         ["zeroshot"] = new("zeroshot", PromptConfig.ZeroShot(), Recipe(4, 0.0035, 1)),
+        ["promptsrc"] = new("promptsrc", PromptConfig.PromptSrc(), PromptSrcRecipe(20, new(15, 1))),
+        ["promptsrc-transfer"] = new("promptsrc-transfer", PromptConfig.PromptSrc(depth: 3), PromptSrcRecipe(20, new(6, 10))),
+        ["promptsrc-few-shot"] = new("promptsrc-few-shot", PromptConfig.PromptSrc(), PromptSrcRecipe(50, new(30, 30))),
     };
 
-    /// <summary>The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots.</summary>
-    public static MethodPreset Get(string name, int? shots = null)
+    /// <summary>
+    /// The datasets for which PromptSRC's few-shot config (<c>vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml</c>) says to use
+    /// GPA μ 45, σ 5 instead of μ 30, σ 30: StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT.
+    /// </summary>
+    public static IReadOnlySet<string> PromptSrcFewShotLateAggregation { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "StanfordCars", "OxfordFlowers", "FGVCAircraft", "DescribableTextures", "EuroSAT",
+    };
+
+    /// <summary>
+    /// The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots, and PromptSRC's
+    /// few-shot aggregation its config for the benchmark <paramref name="dataset"/> (canonical name) trained on.
+    /// </summary>
+    public static MethodPreset Get(string name, int? shots = null, string? dataset = null)
     {
         if (!All.TryGetValue(name, out var preset))
             throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", All.Keys)}");
         if (preset.Name == "coop" && shots is { } k)
             preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
+        if (preset.Name == "promptsrc-few-shot" && dataset is not null && PromptSrcFewShotLateAggregation.Contains(dataset))
+            preset = preset with { Options = preset.Options with { PromptAggregation = new(45, 5) } };
         return preset;
     }
 
@@ -98,4 +115,8 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
 
     static TrainingOptions Recipe(int batch, double lr, int epochs) =>
         new() { BatchSize = batch, LearningRate = lr, Epochs = epochs };
+
+    // Every PromptSRC config: batch 4, lr 0.0025, text 25 / image 10 / logits 1.
+    static TrainingOptions PromptSrcRecipe(int epochs, GaussianPromptAggregation aggregation) =>
+        Recipe(4, 0.0025, epochs) with { SelfRegularization = SelfRegularization.PromptSrc, PromptAggregation = aggregation };
 }

@@ -13,7 +13,10 @@ namespace Maple.Training;
 /// Trains a prompt learner on labelled images: SGD on the prompts only (CLIP stays frozen), the
 /// learning rate stepped per epoch, a checkpoint written atomically after every epoch, a JSON line per
 /// step in <c>train.jsonl</c> and a readable <c>train.log</c>. A killed run resumes from its last
-/// checkpoint to the same final parameters as an uninterrupted one.
+/// checkpoint to the same final parameters as an uninterrupted one. The loss is cross-entropy, with LoCoOp's or
+/// PromptSRC's terms when the options turn them on (<see cref="LoCoOpRegularizer"/>, <see cref="SelfRegularizer"/>),
+/// and the final prompts are the last epoch's or, with <see cref="TrainingOptions.PromptAggregation"/>, their
+/// Gaussian-weighted sum over the epochs (<see cref="PromptAggregate"/>).
 /// </summary>
 public sealed class Trainer
 {
@@ -42,6 +45,9 @@ public sealed class Trainer
         _data = data;
         _options = options;
         _locoop = LoCoOpRegularizer.For(options, model.ClassNames.Count);
+        if (options.SelfRegularization is not null && model.Learner.ConditionsOnImage)
+            throw new UserInputException(
+                $"{PromptMethods.Name(model.Learner.Config.Method)} conditions its text on each image: the self-regularising terms need text features shared by the batch");
         _output = outputFolder;
         _description = Describe(model, data, options, backbone);
     }
@@ -85,6 +91,7 @@ public sealed class Trainer
         _skipped.Clear();
         var learner = _model.Learner;
         using var optimizer = new Sgd(learner.Parameters, _options.Momentum, _options.WeightDecay);
+        using var aggregate = _options.PromptAggregation is { } gpa ? new PromptAggregate(gpa, _options.Epochs) : null;
         var notes = new List<string>();
         if (runLock.TakenOver is { } stale)
             notes.Add($"took over the lock of a run that is no longer running ({stale})");
@@ -104,7 +111,7 @@ public sealed class Trainer
                 continue;
             }
             CheckSameRun(TrainingCheckpoint.ReadMetadata(path), path, notes);
-            TrainingCheckpoint.Restore(path, learner, optimizer);
+            TrainingCheckpoint.Restore(path, learner, optimizer, aggregate);
             (firstEpoch, resumedFrom) = (epochsDone, path);
             break;
         }
@@ -122,6 +129,9 @@ public sealed class Trainer
             log.Line($"settings: {_description["training"]}");
             log.Line($"precision: {_model.Clip.PrecisionChoice}");
         }
+        using var regularizer = _options.SelfRegularization is { } weights && firstEpoch < _options.Epochs
+            ? StartSelfRegularization(weights, log, cancellation)
+            : null;
 
         var schedule = _options.LearningRateSchedule;
         var totalSteps = StepsPerEpoch * _options.Epochs;
@@ -143,7 +153,7 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.ZeroGrad();
-                    var (logits, lossTensor) = Forward(images, labels);
+                    var (logits, lossTensor) = Forward(images, labels, regularizer);
                     loss = lossTensor.item<float>();
                     if (!double.IsFinite(loss))
                         throw Diverged(log, epoch, step, loss);
@@ -165,10 +175,19 @@ public sealed class Trainer
 
             foreach (var skip in _skipped.Skip(skippedBefore))
                 log.Line($"skipped unreadable image {skip.Path}: {skip.Problem}");
+            if (aggregate is not null)
+            {
+                aggregate.Add(epoch, learner);
+                if (epoch == _options.Epochs - 1)
+                {
+                    aggregate.ApplyTo(learner);
+                    log.Line($"final prompts: the Gaussian prompt aggregate ({aggregate.Settings}) over {_options.Epochs} epochs");
+                }
+            }
             // A finite loss can still end in an update that overflows: never save non-finite parameters.
             if (!AllFinite(learner, optimizer))
                 throw Diverged(log, epoch, StepsPerEpoch - 1, double.PositiveInfinity);
-            TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description);
+            TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description, aggregate);
             log.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch + 1}/{_options.Epochs}: lr {lr:G4}, loss {lossSum / Math.Max(seen, 1):F4}, accuracy {100.0 * correct / Math.Max(seen, 1):F2}%, {clock.Elapsed:hh\\:mm\\:ss} elapsed"));
         }
@@ -193,9 +212,14 @@ public sealed class Trainer
             .All(t => t.isfinite().all().item<bool>());
     }
 
-    /// <summary>The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on.</summary>
-    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels)
+    /// <summary>The logits of a batch and its loss: cross-entropy, with LoCoOp's or PromptSRC's terms when they are on.</summary>
+    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels, SelfRegularizer? regularizer)
     {
+        if (regularizer is not null)
+        {
+            var terms = regularizer.Loss(images, labels);
+            return (terms.Logits, terms.Total);
+        }
         if (_locoop is null)
         {
             var logits = _model.Logits(images);
@@ -203,6 +227,16 @@ public sealed class Trainer
         }
         var (global, local) = _model.LogitsWithLocal(images);
         return (global, _locoop.Loss(global, local, labels));
+    }
+
+    /// <summary>PromptSRC's terms, their frozen text features computed once for the run (the time is logged).</summary>
+    SelfRegularizer StartSelfRegularization(SelfRegularization weights, TrainingLog log, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var regularizer = new SelfRegularizer(_model, weights, cancellation);
+        log.Line(string.Create(CultureInfo.InvariantCulture,
+            $"self-regularisation (text {weights.Text}, image {weights.Image}, logits {weights.Logits}): frozen text features of {_model.ClassNames.Count} classes over {PromptTemplates.PromptSrc.Count} templates in {clock.Elapsed.TotalSeconds:F1} s"));
+        return regularizer;
     }
 
     BatchLoader CreateLoader(int epoch)
@@ -340,6 +374,22 @@ public sealed class Trainer
             var training = JsonNode.Parse(description["training"])!.AsObject();
             training["locoop_lambda"] = locoop.Lambda;
             training["locoop_top_k"] = locoop.TopK;
+            description["training"] = training.ToJsonString();
+        }
+        if (options.SelfRegularization is not null || options.PromptAggregation is not null)
+        {
+            var training = JsonNode.Parse(description["training"])!.AsObject();
+            if (options.SelfRegularization is { } weights)
+            {
+                training["src_text_weight"] = weights.Text;
+                training["src_image_weight"] = weights.Image;
+                training["src_logits_weight"] = weights.Logits;
+            }
+            if (options.PromptAggregation is { } gpa)
+            {
+                training["gpa_mean"] = gpa.Mean;
+                training["gpa_std"] = gpa.Std;
+            }
             description["training"] = training.ToJsonString();
         }
         return description;

@@ -33,9 +33,15 @@ trainer calls (torch.nn.functional's cross_entropy, l1_loss and kl_div), so they
   gpa_weights F64 [3]                the trainer's normalised Gaussian weights over 3 epochs (GPA_MEAN 2, GPA_STD 1)
   gpa.epoch<k>.<name>                parameters at the end of epoch k (1..3) of a 3-epoch run of one step per epoch
   gpa.final.<name>                   parameters after that run: the Gaussian prompt aggregate
+
+With --import-out DIR it also writes DIR/authors-promptsrc.pth.tar-3: that run's model saved as Dassl's
+save_checkpoint saves it ({"state_dict", "epoch", "optimizer", "scheduler", "val_result"}), the state dict cut to
+the learned prompts, the class buffers and a few frozen tensors of each part (the prompted encoders, the zero-shot
+image encoder, logit_scale) so that the file stays small, for Maple's import tests.
 """
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -167,7 +173,21 @@ def run(trainer_module, model_file, classnames, images, labels):
             out[f"gpa.epoch{k}.{n}"] = state[n]
     for n, p in learnable:
         out[f"gpa.final.{n}"] = p.detach().clone()
-    return out
+    return out, trainer
+
+
+FROZEN_SAMPLES = ("logit_scale", "image_encoder.ln_post.weight", "text_encoder.ln_final.weight",
+                  "prompt_learner.ZS_image_encoder.class_embedding", "prompt_learner.ZS_image_encoder.ln_post.weight",
+                  "prompt_learner.ZS_image_encoder.transformer.resblocks.0.ln_1.bias")
+
+
+def save_dassl_checkpoint(trainer, path):
+    learned = {n for n, p in trainer.model.named_parameters() if p.requires_grad}
+    kept = learned | {"prompt_learner.token_prefix", "prompt_learner.token_suffix"} | set(FROZEN_SAMPLES)
+    state_dict = collections.OrderedDict((k, v) for k, v in trainer.model.state_dict().items() if k in kept)
+    assert kept == set(state_dict), kept ^ set(state_dict)
+    torch.save({"state_dict": state_dict, "epoch": GPA_EPOCHS, "optimizer": trainer.optim.state_dict(),
+                "scheduler": None, "val_result": None}, path)
 
 
 def main():
@@ -177,6 +197,7 @@ def main():
     parser.add_argument("authors", help="checkout of muzairkhattak/PromptSRC")
     parser.add_argument("--shared", default=os.path.join(repo, "..", "shared", "fixtures", "tiny-maple"))
     parser.add_argument("--out", default=os.path.join(repo, "tests", "Maple.Tests", "TestData", "parity"))
+    parser.add_argument("--import-out", default=os.path.join(repo, "tests", "Maple.Tests", "TestData", "import"))
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -193,7 +214,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         model_file = os.path.join(tmp, "tiny-openai.pt")
         torch.save(openai_state_dict(hf), model_file)
-        out = run(trainer_module, model_file, case["classnames"], inputs["images"], inputs["labels"])
+        out, trainer = run(trainer_module, model_file, case["classnames"], inputs["images"], inputs["labels"])
+    if args.import_out:
+        os.makedirs(args.import_out, exist_ok=True)
+        save_dassl_checkpoint(trainer, os.path.join(args.import_out, f"authors-promptsrc.pth.tar-{GPA_EPOCHS}"))
     os.makedirs(args.out, exist_ok=True)
     write_safetensors(os.path.join(args.out, "promptsrc.safetensors"), {k: out[k] for k in sorted(out)})
     print(f"promptsrc: loss {out['loss'].item():.6f} (ce {out['loss_ce'].item():.6f}, text {out['loss_text'].item():.6f}, "

@@ -67,9 +67,17 @@ public sealed class BenchmarkRunner
         _observer = observer;
     }
 
-    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe has a preset of its own for them.</summary>
-    public static string TransferMethod(string method) =>
-        MethodPreset.Get(method).Name == "maple" ? "maple-transfer" : MethodPreset.Get(method).Name;
+    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe and PromptSRC have presets of their own for them.</summary>
+    public static string TransferMethod(string method) => MethodPreset.Get(method).Name switch
+    {
+        "maple" => "maple-transfer",
+        "promptsrc" => "promptsrc-transfer",
+        var name => name,
+    };
+
+    /// <summary>The name few-shot learning runs <paramref name="method"/> under: PromptSRC has a preset of its own for it.</summary>
+    public static string FewShotMethod(string method) =>
+        MethodPreset.Get(method).Name == "promptsrc" ? "promptsrc-few-shot" : MethodPreset.Get(method).Name;
 
     /// <summary>Base-to-novel: train on the base half of the classes, score base and novel test images.</summary>
     public BenchmarkReport BaseToNovel(CancellationToken cancellation = default)
@@ -97,7 +105,7 @@ public sealed class BenchmarkRunner
         const string protocol = "few-shot";
         if (shots.Count == 0 || shots.Any(k => k < 1))
             throw new UserInputException("few-shot needs shot counts of at least 1");
-        var methods = Methods(_settings.Methods);
+        var methods = Methods(_settings.Methods.Select(FewShotMethod).Distinct().ToList());
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
         var cells = Cells(protocol, datasets, methods, shots.Distinct().Order().ToList());
         var results = RunCells(cells, cell =>
@@ -258,7 +266,7 @@ public sealed class BenchmarkRunner
 
     Dictionary<string, string> Recipe(CellKey cell, IReadOnlyDictionary<string, string>? evaluation)
     {
-        var preset = _settings.Preset(cell.Method, cell.Shots);
+        var preset = _settings.Preset(cell.Method, cell.Shots, cell.Dataset);
         var recipe = new Dictionary<string, string>
         {
             ["model"] = File.Exists(_clip.Source) || Directory.Exists(_clip.Source) ? Path.GetFullPath(_clip.Source) : _clip.Source,
@@ -270,7 +278,9 @@ public sealed class BenchmarkRunner
             var p = preset.Prompts;
             var o = preset.Options;
             recipe["prompts"] = $"{p.TextTokens} text tokens to depth {p.TextDepth}, {p.VisionTokens} vision tokens to depth {p.VisionDepth}, init '{p.CtxInit}'";
-            recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}");
+            recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}")
+                + (o.SelfRegularization is { } w ? string.Create(CultureInfo.InvariantCulture, $", self-regularisation text {w.Text} image {w.Image} logits {w.Logits}") : "")
+                + (o.PromptAggregation is { } gpa ? $", GPA {gpa}" : "");
         }
         else
         {
@@ -342,7 +352,7 @@ public sealed class BenchmarkRunner
     /// <summary>The learner of a method for a cell: zero-shot CLIP as it is, otherwise trained (or resumed, or read back when finished).</summary>
     PromptLearner Learner(string method, string data, Subset subset, int shots, int seed, Func<ImageDataset> openTrain, CancellationToken cancellation)
     {
-        var preset = _settings.Preset(method, shots);
+        var preset = _settings.Preset(method, shots, data);
         var learner = PromptLearners.Create(preset.Prompts, _clip.Model, _clip.Tokenizer, seed);
         if (preset.Prompts.Method == PromptMethod.ZeroShot)
             return learner;

@@ -39,11 +39,14 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     /// </summary>
     public IReadOnlyList<string>? ZeroShotTemplates { get; init; }
 
-    /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
+    /// <summary>
+    /// The preset of <paramref name="method"/> for <paramref name="shots"/> (and the benchmark <paramref name="dataset"/>
+    /// trained on, when a preset depends on it) with this benchmark's overrides applied.
+    /// </summary>
     /// <remarks>One depth and one token count serve a whole comparison, so each applies to the presets that have that setting.</remarks>
-    public MethodPreset Preset(string method, int shots)
+    public MethodPreset Preset(string method, int shots, string? dataset = null)
     {
-        var preset = MethodPreset.Get(method, shots);
+        var preset = MethodPreset.Get(method, shots, dataset);
         return preset.Adapt(nCtx: preset.Prompts.TextTokens > 0 ? NCtx : null, depth: preset.IsDeep ? Depth : null, epochs: Epochs);
     }
 
@@ -52,7 +55,7 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     {
         var notes = new List<string>();
         if (Depth is { } depth)
-            notes.Add($"prompt depth {depth} for the deep presets (overridden; the paper uses 9 for maple, 3 for maple-transfer, 12 for ivlp, deep-language and vpt-deep)");
+            notes.Add($"prompt depth {depth} for the deep presets (overridden; the papers use 9 for maple and promptsrc, 3 for maple-transfer and promptsrc-transfer, 12 for ivlp, deep-language and vpt-deep)");
         if (NCtx is { } nCtx)
             notes.Add($"learned text tokens set to {nCtx} (overridden; MaPLe's coupled vision tokens follow)");
         if (Epochs is { } epochs)

@@ -56,7 +56,8 @@ static class TrainCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots)).Adapt(
+            var benchmark = data.Benchmark(parse) is { } name && BenchmarkDatasets.IsKnown(name) ? BenchmarkDatasets.Resolve(name).Name : null;
+            var preset = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots), benchmark).Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
             var defaults = preset.Options;

@@ -21,6 +21,7 @@ public static class CaseRunner
             "image" => new ImageEncoderCase(),
             "text" => new TextEncoderCase(),
             "train" => new TrainStepCase(),
+            "promptsrc" => new PromptSrcStepCase(),
             "eval" => new EvaluationCase(),
             "preprocess" => new PreprocessCase(),
             "profile" => new ProfileCase(),

@@ -66,9 +66,7 @@ public sealed class SelfRegularizer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
-        if (model.Learner.ConditionsOnImage)
-            throw new UserInputException(
-                $"{PromptMethods.Name(model.Learner.Config.Method)} conditions its text on each image: the self-regularising terms need text features shared by the batch");
+        CheckLearner(model.Learner);
         weights.Validate();
         _model = model;
         Weights = weights;
@@ -76,6 +74,15 @@ public sealed class SelfRegularizer : IDisposable
         using var frozen = new PromptedClip(model.Clip, zeroShot, model.Tokenizer, model.ClassNames, PromptTemplates.PromptSrc);
         _frozenText = frozen.FixedTextFeatures(PromptedClip.DefaultTextBatchSize, null, cancellation, normalizeEachTemplate: false);
         _frozenText.DetachFromDisposeScope();
+    }
+
+    /// <summary>Refuses a learner whose text depends on the image (CoCoOp): the terms need text features shared by the batch.</summary>
+    /// <exception cref="UserInputException">The learner conditions its text on each image.</exception>
+    public static void CheckLearner(PromptLearner learner)
+    {
+        if (learner.ConditionsOnImage)
+            throw new UserInputException(
+                $"{PromptMethods.Name(learner.Config.Method)} conditions its text on each image: the self-regularising terms need text features shared by the batch");
     }
 
     /// <summary>The terms' weights.</summary>

@@ -45,9 +45,8 @@ public sealed class Trainer
         _data = data;
         _options = options;
         _locoop = LoCoOpRegularizer.For(options, model.ClassNames.Count);
-        if (options.SelfRegularization is not null && model.Learner.ConditionsOnImage)
-            throw new UserInputException(
-                $"{PromptMethods.Name(model.Learner.Config.Method)} conditions its text on each image: the self-regularising terms need text features shared by the batch");
+        if (options.SelfRegularization is not null)
+            SelfRegularizer.CheckLearner(model.Learner);
         _output = outputFolder;
         _description = Describe(model, data, options, backbone);
     }

@@ -16,6 +16,7 @@ public sealed class MethodTests
         PromptMethod.DeepLanguage => PromptConfig.DeepLanguage(4, 3),
         PromptMethod.VptDeep => PromptConfig.VptDeep(8, 3),
         PromptMethod.Ivlp => PromptConfig.Ivlp(2, 2, 3, 3),
+        PromptMethod.PromptSrc => PromptConfig.PromptSrc(2, 2, 3),
         _ => PromptConfig.ZeroShot(),
     };
 

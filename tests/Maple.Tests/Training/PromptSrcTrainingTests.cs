@@ -132,4 +132,26 @@ public sealed class PromptSrcTrainingTests
         var error = Assert.Throws<UserInputException>(() => Train(fixture, data, changed, temp["run"], resume: true));
         Assert.Contains("src_image_weight was 10, now 5; gpa_mean was 2, now 15", error.Message);
     }
+
+    [Fact]
+    public void WeightsFarFromTheMeanDoNotUnderflowToNothing()
+    {
+        // The authors' density is 0 for every epoch here (e^-4802), and 0 / 0 would make the prompts NaN.
+        var weights = new GaussianPromptAggregation(100, 1).Weights(2);
+        Assert.Equal(0, weights[0], 12);
+        Assert.Equal(1, weights[1], 12);
+        Assert.Equal(Math.Exp(-98.5), new GaussianPromptAggregation(100, 1).Weights(2)[0] / weights[1], 1e-50);
+    }
+
+    [Fact]
+    public void AnImageConditionedLearnerIsRefused()
+    {
+        using var temp = new TempFolder();
+        using var fixture = new TinyMapleCase();
+        var data = ImageFolder.Load(PhotoFolder.Create(temp["data"]));
+        using var learner = PromptLearners.Create(PromptConfig.CoCoOp(), fixture.Clip, fixture.Tokenizer, 1);
+        using var model = new PromptedClip(fixture.Clip, learner, fixture.Tokenizer, data.ClassNames);
+        var error = Assert.Throws<UserInputException>(() => new Trainer(model, data, Run, temp["run"], "tiny-maple"));
+        Assert.Equal("cocoop conditions its text on each image: the self-regularising terms need text features shared by the batch", error.Message);
+    }
 }

@@ -19,35 +19,67 @@ public sealed class PromptSrcParityTests(ITestOutputHelper output)
 
     static readonly string FixturePath = Path.Combine(Fixtures.RepositoryRoot, "tests", "Maple.Tests", "TestData", "parity", "promptsrc.safetensors");
 
-    static PromptedClip Build(TinyMapleCase fixture, SafetensorsFile expected, out MethodPreset preset)
+    /// <summary>The <c>promptsrc</c> preset at depth 3 holding the fixture's initial prompts, its loss and its optimiser.</summary>
+    sealed class Case : IDisposable
     {
-        preset = MethodPreset.Get("promptsrc").Adapt(depth: 3);
-        var learner = PromptLearners.Create(preset.Prompts, fixture.Clip, fixture.Tokenizer, seed: 1);
-        var init = expected.Entries.Keys.Where(k => k.StartsWith("init.", StringComparison.Ordinal))
-            .ToDictionary(k => k["init.".Length..], expected.Read);
-        learner.LoadStateDict(init, FixturePath);
-        return new PromptedClip(fixture.Clip, learner, fixture.Tokenizer, fixture.ClassNames);
+        public Case()
+        {
+            Preset = MethodPreset.Get("promptsrc").Adapt(depth: 3);
+            var learner = PromptLearners.Create(Preset.Prompts, Fixture.Clip, Fixture.Tokenizer, seed: 1);
+            var init = Expected.Entries.Keys.Where(k => k.StartsWith("init.", StringComparison.Ordinal))
+                .ToDictionary(k => k["init.".Length..], Expected.Read);
+            learner.LoadStateDict(init, FixturePath);
+            Prompted = new PromptedClip(Fixture.Clip, learner, Fixture.Tokenizer, Fixture.ClassNames);
+            Regularizer = new SelfRegularizer(Prompted, Preset.Options.SelfRegularization!);
+            Sgd = new Sgd(learner.Parameters, Preset.Options.Momentum, Preset.Options.WeightDecay);
+        }
+
+        public TinyMapleCase Fixture { get; } = new();
+        public SafetensorsFile Expected { get; } = SafetensorsFile.Open(FixturePath);
+        public MethodPreset Preset { get; }
+        public PromptedClip Prompted { get; }
+        public PromptLearner Learner => Prompted.Learner;
+        public SelfRegularizer Regularizer { get; }
+        public Sgd Sgd { get; }
+
+        /// <summary>One SGD step on batch <paramref name="batch"/> at the preset's learning rate; returns its loss.</summary>
+        public float Step(int batch)
+        {
+            using var stepScope = NewDisposeScope();
+            Sgd.ZeroGrad();
+            var loss = Regularizer.Loss(Fixture.Images(batch), Fixture.Labels(batch)).Total;
+            loss.backward();
+            Sgd.Step(Preset.Options.LearningRate);
+            return loss.item<float>();
+        }
+
+        public void Dispose()
+        {
+            Sgd.Dispose();
+            Regularizer.Dispose();
+            Prompted.Dispose();
+            Learner.Dispose();
+            Expected.Dispose();
+            Fixture.Dispose();
+        }
     }
 
     [Fact]
     public void LogitsEveryLossTermAndGradientsMatchTheAuthorsTrainer()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        using var prompted = Build(fixture, expected, out var preset);
-        using var learner = prompted.Learner;
+        using var c = new Case();
+        var (fixture, expected, prompted) = (c.Fixture, c.Expected, c.Prompted);
         Assert.True(expected.Read("token_ids").equal(prompted.TokenIds).all().item<bool>(), "prompt tokens differ");
-        using var regularizer = new SelfRegularizer(prompted, preset.Options.SelfRegularization!);
 
-        Check(expected.Read("frozen_text_features"), regularizer.FrozenTextFeatures, "frozen_text_features");
+        Check(expected.Read("frozen_text_features"), c.Regularizer.FrozenTextFeatures, "frozen_text_features");
         using (no_grad())
         {
             Check(expected.Read("logits"), prompted.Logits(fixture.Images(0)), "eval logits");
             Check(expected.Read("frozen_image_features"), ClipModel.Normalize(fixture.Clip.EncodeImage(fixture.Images(0))), "frozen_image_features");
         }
 
-        var loss = regularizer.Loss(fixture.Images(0), fixture.Labels(0));
+        var loss = c.Regularizer.Loss(fixture.Images(0), fixture.Labels(0));
         loss.Total.backward();
         Check(expected.Read("logits"), loss.Logits, "train logits");
         Check(expected.Read("loss_ce"), loss.CrossEntropy, "loss_ce");
@@ -56,8 +88,8 @@ public sealed class PromptSrcParityTests(ITestOutputHelper output)
         Check(expected.Read("loss_logits"), loss.LogitsKl, "loss_logits");
         Check(expected.Read("loss"), loss.Total, "loss");
         var gradients = expected.Entries.Keys.Where(k => k.StartsWith("grad.", StringComparison.Ordinal)).Order();
-        Assert.Equal(gradients, prompted.Learner.Parameters.Select(p => $"grad.{p.Name}").Order());
-        foreach (var (name, parameter) in prompted.Learner.Parameters)
+        Assert.Equal(gradients, c.Learner.Parameters.Select(p => $"grad.{p.Name}").Order());
+        foreach (var (name, parameter) in c.Learner.Parameters)
             Check(expected.Read($"grad.{name}"), parameter.grad!, $"grad.{name}");
         Assert.All(fixture.Clip.parameters(), p => Assert.Null(p.grad));
     }
@@ -66,22 +98,15 @@ public sealed class PromptSrcParityTests(ITestOutputHelper output)
     public void ThreeSgdStepsMatchTheAuthorsTrainer()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        using var prompted = Build(fixture, expected, out var preset);
-        using var learner = prompted.Learner;
-        using var regularizer = new SelfRegularizer(prompted, preset.Options.SelfRegularization!);
-        using var sgd = new Sgd(learner.Parameters, preset.Options.Momentum, preset.Options.WeightDecay);
+        using var c = new Case();
+        var losses = Enumerable.Range(0, 3).Select(c.Step).ToArray();
 
-        var losses = new float[3];
-        for (var step = 0; step < 3; step++)
-            losses[step] = Step(fixture, regularizer, sgd, step, preset.Options.LearningRate);
-
-        Check(expected.Read("train_losses"), tensor(losses), "train_losses");
-        foreach (var (name, parameter) in learner.Parameters)
+        Check(c.Expected.Read("train_losses"), tensor(losses), "train_losses");
+        foreach (var (name, parameter) in c.Learner.Parameters)
         {
-            var (init, final) = (expected.Read($"init.{name}"), expected.Read($"final.{name}"));
+            var (init, final) = (c.Expected.Read($"init.{name}"), c.Expected.Read($"final.{name}"));
             Check(final, parameter, $"final.{name}");
+            // The update itself, which a wrong gradient could hide inside the parameter's own scale.
             Check(final - init, parameter - init, $"update of {name}");
         }
     }
@@ -90,45 +115,30 @@ public sealed class PromptSrcParityTests(ITestOutputHelper output)
     public void GaussianPromptAggregationOverThreeEpochsMatchesTheAuthorsTrainer()
     {
         using var scope = NewDisposeScope();
-        using var fixture = new TinyMapleCase();
-        using var expected = SafetensorsFile.Open(FixturePath);
-        using var prompted = Build(fixture, expected, out var preset);
-        using var learner = prompted.Learner;
-        using var regularizer = new SelfRegularizer(prompted, preset.Options.SelfRegularization!);
-        using var sgd = new Sgd(learner.Parameters, preset.Options.Momentum, preset.Options.WeightDecay);
+        using var c = new Case();
         // The fixture's run: 3 epochs of one step each, GPA μ 2, σ 1.
         using var aggregate = new PromptAggregate(new GaussianPromptAggregation(2, 1), epochs: 3);
 
-        var weights = expected.Read("gpa_weights").data<double>().ToArray();
+        var weights = c.Expected.Read("gpa_weights").data<double>().ToArray();
         Assert.Equal(weights.Length, aggregate.Weights.Count);
         for (var i = 0; i < weights.Length; i++)
             Assert.Equal(weights[i], aggregate.Weights[i], 1e-12);
 
         for (var epoch = 0; epoch < 3; epoch++)
         {
-            Step(fixture, regularizer, sgd, epoch, preset.Options.LearningRate);
-            foreach (var (name, parameter) in learner.Parameters)
-                Check(expected.Read($"gpa.epoch{epoch + 1}.{name}"), parameter, $"epoch {epoch + 1} {name}");
-            aggregate.Add(epoch, learner);
+            c.Step(epoch);
+            foreach (var (name, parameter) in c.Learner.Parameters)
+                Check(c.Expected.Read($"gpa.epoch{epoch + 1}.{name}"), parameter, $"epoch {epoch + 1} {name}");
+            aggregate.Add(epoch, c.Learner);
         }
-        aggregate.ApplyTo(learner);
-        foreach (var (name, parameter) in learner.Parameters)
+        aggregate.ApplyTo(c.Learner);
+        foreach (var (name, parameter) in c.Learner.Parameters)
         {
-            var (last, final) = (expected.Read($"gpa.epoch3.{name}"), expected.Read($"gpa.final.{name}"));
+            var (last, final) = (c.Expected.Read($"gpa.epoch3.{name}"), c.Expected.Read($"gpa.final.{name}"));
             Check(final, parameter, $"gpa.final.{name}");
             // The aggregate's own difference from the last epoch, which the prompts' scale could hide.
             Check(final - last, parameter - last, $"aggregate minus last epoch, {name}");
         }
-    }
-
-    static float Step(TinyMapleCase fixture, SelfRegularizer regularizer, Sgd sgd, int batch, double learningRate)
-    {
-        using var stepScope = NewDisposeScope();
-        sgd.ZeroGrad();
-        var loss = regularizer.Loss(fixture.Images(batch), fixture.Labels(batch)).Total;
-        loss.backward();
-        sgd.Step(learningRate);
-        return loss.item<float>();
     }
 
     void Check(Tensor expected, Tensor got, string name) =>

@@ -52,7 +52,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from generate_method_fixtures import install_stubs, namespace, openai_state_dict  # noqa: E402
+from generate_method_fixtures import enter_authors_code, namespace, openai_state_dict  # noqa: E402
 from safetensors_io import read_safetensors, write_safetensors  # noqa: E402
 
 SEED = 1
@@ -200,11 +200,7 @@ def main():
     parser.add_argument("--import-out", default=os.path.join(repo, "tests", "Maple.Tests", "TestData", "import"))
     args = parser.parse_args()
 
-    torch.set_num_threads(1)
-    install_stubs()
-    sys.path.insert(0, os.path.abspath(args.authors))
-    torch.Tensor.half = lambda self, *a, **k: self
-    torch.Tensor.cuda = lambda self, *a, **k: self
+    enter_authors_code(args.authors)
 
     with open(os.path.join(args.shared, "case.json")) as f:
         case = json.load(f)

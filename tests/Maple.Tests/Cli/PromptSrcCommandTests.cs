@@ -36,6 +36,19 @@ public sealed class PromptSrcCommandTests
     }
 
     [Fact]
+    public async Task TrainOnABenchmarkTakesTheFewShotAggregationOfThatDataset()
+    {
+        using var data = new ProtocolData();
+        using var temp = new TempFolder();
+        var (code, error) = await CliRunner.RunAsync("train", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root, "--dataset", "eurosat",
+            "--shots", "1", "--method", "promptsrc-few-shot", "--depth", "2", "--epochs", "1", "--output", temp["run"], "--precision", "fp32");
+        Assert.True(code == 0, error);
+        using var prompts = PromptCheckpoint.Read(temp["run/prompt.safetensors"]);
+        using var training = JsonDocument.Parse(prompts.Metadata["training"]);
+        Assert.Equal((45.0, 5.0), (training.RootElement.GetProperty("gpa_mean").GetDouble(), training.RootElement.GetProperty("gpa_std").GetDouble()));
+    }
+
+    [Fact]
     public async Task ImportReadsTheAuthorsCheckpoint()
     {
         using var temp = new TempFolder();

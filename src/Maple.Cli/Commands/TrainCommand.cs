@@ -184,6 +184,10 @@ static class TrainCommand
         Row("augment", options.Augment ? "random resized crop + flip" : "none", "--no-augment");
         Row("shuffle", options.Shuffle ? "yes" : "no", "--no-shuffle");
         Row("locoop_lambda", Number(options.LoCoOpLambda), "--locoop-lambda");
+        if (options.SelfRegularization is { } w)
+            table.AddRow("self_regularisation", Markup.Escape($"text {Number(w.Text)}, image {Number(w.Image)}, logits {Number(w.Logits)}"), $"preset {Markup.Escape(preset.Name)}");
+        if (options.PromptAggregation is { } gpa)
+            table.AddRow("prompt_aggregation", Markup.Escape($"Gaussian, {gpa}"), $"preset {Markup.Escape(preset.Name)}");
         table.AddRow("shots", shots is { } k ? Number(k) + " per class" : "all images", shots is null ? "default" : "--shots");
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"recipe of {preset.Name} for a backbone of {backbone.Text.Layers} text and {backbone.Vision.Layers} vision layers:")));

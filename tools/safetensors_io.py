@@ -12,7 +12,7 @@ import struct
 
 def _torch_dtypes():
     import torch  # only the tensor functions need torch
-    return {"F32": torch.float32, "F16": torch.float16, "I64": torch.int64}
+    return {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "I64": torch.int64}
 
 
 def write_raw(path, entries, metadata=None):

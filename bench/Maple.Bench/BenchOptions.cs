@@ -4,7 +4,7 @@ namespace Maple.Bench;
 public sealed class BenchOptions
 {
     /// <summary>Every case, in the order they run.</summary>
-    public static readonly string[] AllCases = ["gemm", "load", "image", "text", "train", "eval", "preprocess", "train-mmrl"];
+    public static readonly string[] AllCases = ["gemm", "load", "image", "text", "train", "eval", "preprocess", "train-mmrl", "promptsrc"];
 
     /// <summary>Fewer iterations: a smoke run that still gives every figure.</summary>
     public bool Quick { get; private init; }
@@ -33,7 +33,7 @@ public sealed class BenchOptions
     public const string Usage = """
         Maple.Bench: speed and memory of Maple on a ViT-B/16-sized CLIP with random weights.
 
-          Maple.Bench [--quick] [--threads 1|2|both] [--cases gemm,load,image,text,train,eval,preprocess]
+          Maple.Bench [--quick] [--threads 1|2|both] [--cases gemm,load,image,text,train,eval,preprocess,promptsrc]
                       [--output results.json|results.md] [--tokenizer DIR] [--model-dir DIR] [--timeout MINUTES]
 
         Each case runs in a child process of its own, so its peak RSS is its own. The model is written

@@ -103,6 +103,13 @@ public static class BenchPlan
                 case "preprocess":
                     runs.Add(new("preprocess", Settings(("threads", 1), ("iterations", quick ? 50 : 300))));
                     break;
+                case "promptsrc":
+                    // Beside MaPLe's step, one thread: 10 classes in both precisions, 1,000 in bf16 (in fp32 the
+                    // frozen text features of 60,000 prompts alone take minutes).
+                    foreach (var (p, classes) in precisions.Select(p => (p, 10)).Append(("bf16", 1000)))
+                        runs.Add(new("promptsrc", Settings(("precision", p), ("threads", threads[0]), ("classes", classes), ("batch", 4),
+                            ("warmup", 1), ("iterations", quick ? 1 : 3)), NeedsTokenizer: true));
+                    break;
             }
         }
         return runs;

@@ -22,6 +22,7 @@ public static class CaseRunner
             "text" => new TextEncoderCase(),
             "train" => new TrainStepCase(),
             "train-mmrl" => new MmrlTrainStepCase(),
+            "promptsrc" => new PromptSrcStepCase(),
             "eval" => new EvaluationCase(),
             "preprocess" => new PreprocessCase(),
             "profile" => new ProfileCase(),

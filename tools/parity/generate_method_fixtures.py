@@ -194,6 +194,15 @@ def install_stubs():
         module("torchvision", transforms=transforms)
 
 
+def enter_authors_code(checkout):
+    """Makes the authors' packages in `checkout` importable and runs them on one CPU thread, in pure fp32."""
+    torch.set_num_threads(1)
+    install_stubs()
+    sys.path.insert(0, os.path.abspath(checkout))
+    torch.Tensor.half = lambda self, *a, **k: self
+    torch.Tensor.cuda = lambda self, *a, **k: self
+
+
 def namespace(d):
     return types.SimpleNamespace(**{k: namespace(v) if isinstance(v, dict) else v for k, v in d.items()})
 
@@ -277,11 +286,7 @@ def main():
     parser.add_argument("--methods", default=",".join(METHODS))
     args = parser.parse_args()
 
-    torch.set_num_threads(1)
-    install_stubs()
-    sys.path.insert(0, os.path.abspath(args.authors))
-    torch.Tensor.half = lambda self, *a, **k: self
-    torch.Tensor.cuda = lambda self, *a, **k: self
+    enter_authors_code(args.authors)
 
     with open(os.path.join(args.shared, "case.json")) as f:
         case = json.load(f)

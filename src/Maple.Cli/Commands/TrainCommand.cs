@@ -63,10 +63,11 @@ static class TrainCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots));
-            // A benchmark brings its authors' per-dataset settings (MMRL's template, REG_WEIGHT, REP_DIM).
-            if (data.Benchmark(parse) is { } benchmark)
-                named = named.ForDataset(BenchmarkDatasets.Resolve(benchmark).Name);
+            var benchmark = data.Benchmark(parse) is { } name && BenchmarkDatasets.IsKnown(name) ? BenchmarkDatasets.Resolve(name).Name : null;
+            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots), benchmark);
+            // A benchmark brings its authors' per-dataset settings (MMRL's template, REG_WEIGHT, REP_DIM; PromptSRC's few-shot aggregation).
+            if (benchmark is not null)
+                named = named.ForDataset(benchmark);
             var preset = named.Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
@@ -209,6 +210,10 @@ static class TrainCommand
         Row("augment", options.Augment ? "random resized crop + flip" : "none", "--no-augment");
         Row("shuffle", options.Shuffle ? "yes" : "no", "--no-shuffle");
         Row("locoop_lambda", Number(options.LoCoOpLambda), "--locoop-lambda");
+        if (options.SelfRegularization is { } w)
+            table.AddRow("self_regularisation", Markup.Escape($"text {Number(w.Text)}, image {Number(w.Image)}, logits {Number(w.Logits)}"), $"preset {Markup.Escape(preset.Name)}");
+        if (options.PromptAggregation is { } gpa)
+            table.AddRow("prompt_aggregation", Markup.Escape($"Gaussian, {gpa}"), $"preset {Markup.Escape(preset.Name)}");
         table.AddRow("shots", shots is { } k ? Number(k) + " per class" : "all images", shots is null ? "default" : "--shots");
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"recipe of {preset.Name} for a backbone of {backbone.Text.Layers} text and {backbone.Vision.Layers} vision layers:")));

@@ -8,8 +8,9 @@ namespace Maple.Prompting;
 /// <summary>
 /// Converts checkpoints saved by the MaPLe authors' PyTorch code into our prompt files. Their trainers save
 /// through Dassl's <c>save_checkpoint</c>: a torch.save file holding <c>{"state_dict", "epoch", "optimizer",
-/// "scheduler", "val_result"}</c>, whose state dict is the whole prompted model for MaPLe and IVLP (the frozen
-/// CLIP included) and only the prompt learner for CoOp and CoCoOp. The learned prompts are kept under the
+/// "scheduler", "val_result"}</c>, whose state dict is the whole prompted model for MaPLe, IVLP and PromptSRC (the
+/// frozen CLIP included, and for PromptSRC a second frozen image encoder, <c>prompt_learner.ZS_image_encoder</c>, by
+/// which its checkpoints are told from IVLP's) and only the prompt learner for CoOp and CoCoOp. The learned prompts are kept under the
 /// authors' names (which our learners share), converted to fp32; the class-dependent buffers and the frozen
 /// backbone are dropped. The file is read by <see cref="TorchCheckpointReader"/>, which never runs its pickle.
 /// </summary>
@@ -20,6 +21,8 @@ public static class AuthorCheckpointImporter
 
     const string ClassBuffer = "class-dependent buffer (rebuilt from the class names)";
     const string FrozenBackbone = "frozen backbone";
+    const string ZeroShotEncoderPrefix = "prompt_learner.ZS_image_encoder.";
+    const string ZeroShotEncoder = "PromptSRC's frozen zero-shot image encoder (the backbone's)";
 
     // Every learnable name of the methods we implement (see the learners).
     static readonly Regex PromptName = new(
@@ -68,7 +71,7 @@ public static class AuthorCheckpointImporter
             if (unknown.Count > 0)
                 throw new InvalidDataException(
                     $"{path}: holds prompt tensors that none of the methods Maple implements has ({string.Join(", ", unknown)}); " +
-                    "it imports MaPLe, CoOp, CoCoOp, IVLP, deep language prompting, VPT-deep and MMRL checkpoints");
+                    "it imports MaPLe, PromptSRC, CoOp, CoCoOp, IVLP, deep language prompting, VPT-deep and MMRL checkpoints");
             if (prompts.Count == 0)
                 throw new InvalidDataException(
                     $"{path}: no prompt tensors found among its {listing.Count} tensors (expected names such as prompt_learner.ctx)");
@@ -80,6 +83,9 @@ public static class AuthorCheckpointImporter
             }
 
             var (config, widths) = Infer(prompts, path);
+            // Prompts of IVLP's shape trained beside a frozen zero-shot encoder are PromptSRC's.
+            if (config.Method == PromptMethod.Ivlp && listing.Any(e => e.Dropped == ZeroShotEncoder))
+                config = config with { Method = PromptMethod.PromptSrc };
             config = config with { CtxInit = ResolveCtxInit(config, ctxInit, path) };
             var epoch = entries.TryGetValue("epoch", out var e) && e is long n ? n : (long?)null;
             return new ImportedPrompts(Path.GetFullPath(path), config, prompts, listing, epoch, widths);
@@ -138,6 +144,8 @@ public static class AuthorCheckpointImporter
         // MMRL learns its representation learner and the representation tokens' own image projection.
         if (name.StartsWith("representation_learner.", StringComparison.Ordinal) || name == "image_encoder.proj_rep")
             return null;
+        if (name.StartsWith(ZeroShotEncoderPrefix, StringComparison.Ordinal))
+            return ZeroShotEncoder;
         // Anything else in the prompt learner, and any VPT token (the authors train every name containing
         // "VPT"), is learned: keep it, so that an unknown one is reported rather than silently lost.
         if (name.StartsWith("prompt_learner.", StringComparison.Ordinal) || name.Contains("VPT", StringComparison.Ordinal))

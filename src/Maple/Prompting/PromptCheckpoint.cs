@@ -112,7 +112,7 @@ public sealed class PromptCheckpoint : IDisposable
         using var file = SafetensorsFile.Open(path);
         CheckSizes(file);
         var tensors = file.ReadAll();
-        var learned = tensors.Where(t => !t.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => t.Value);
+        var learned = tensors.Where(t => !Training.TrainingCheckpoint.IsTrainingState(t.Key)).ToDictionary(t => t.Key, t => t.Value);
         foreach (var (name, tensor) in tensors.Where(t => !learned.ContainsKey(t.Key)))
             tensor.Dispose();
         try

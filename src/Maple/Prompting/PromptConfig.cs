@@ -56,6 +56,9 @@ public sealed record PromptConfig(
 
     /// <summary>MMRL: the hand-written text prompt, with <c>{}</c> for the class name; null for other methods.</summary>
     public string? TextTemplate { get; init; }
+    /// <summary>PromptSRC: IVLP-shaped prompts (its configs: 4 + 4 tokens, depth 9 in both branches, "a photo of a").</summary>
+    public static PromptConfig PromptSrc(int textTokens = 4, int visionTokens = 4, int depth = 9, string ctxInit = "a photo of a") =>
+        new(PromptMethod.PromptSrc, textTokens, visionTokens, depth, depth, ctxInit);
 
     /// <summary>Plain CLIP.</summary>
     public static PromptConfig ZeroShot() => new(PromptMethod.ZeroShot, 0, 0, 0, 0, "");
@@ -108,6 +111,10 @@ public sealed record PromptConfig(
             case PromptMethod.Ivlp:
                 Check(TextTokens >= 1 && VisionTokens >= 1, source,
                     "IVLP learns text and vision tokens: both numbers must be at least 1 (deep-language learns text only, vpt-deep vision only)");
+                break;
+            case PromptMethod.PromptSrc:
+                Check(TextTokens >= 1 && VisionTokens >= 1, source,
+                    "PromptSRC learns text and vision tokens (IVLP's): both numbers must be at least 1");
                 break;
             case PromptMethod.Maple:
                 Check(TextTokens == VisionTokens && TextDepth == VisionDepth && TextTokens > 0 && TextDepth >= 1, source,

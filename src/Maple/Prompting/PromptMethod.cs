@@ -29,6 +29,13 @@ public enum PromptMethod
     /// trainable image projection; hand-written text (Guo and Gu, CVPR 2025).
     /// </summary>
     Mmrl,
+
+    /// <summary>
+    /// PromptSRC: IVLP's independent text and vision prompts, trained with self-regularising terms against frozen
+    /// CLIP and aggregated over the epochs (the training side is <see cref="Training.SelfRegularizer"/> and
+    /// <see cref="Training.GaussianPromptAggregation"/>); at inference it is IVLP.
+    /// </summary>
+    PromptSrc,
 }
 
 /// <summary>Names of the methods on the command line and in checkpoints.</summary>
@@ -44,6 +51,7 @@ public static class PromptMethods
         ["ivlp"] = PromptMethod.Ivlp,
         ["maple"] = PromptMethod.Maple,
         ["mmrl"] = PromptMethod.Mmrl,
+        ["promptsrc"] = PromptMethod.PromptSrc,
     };
 
     /// <summary>The command-line name, e.g. <c>deep-language</c>.</summary>

@@ -150,6 +150,18 @@ public static class PromptTemplates
     ];
 
     /// <summary>
+    /// The 60 templates of PromptSRC's <c>trainers/imagenet_templates.py</c> (<c>IMAGENET_TEMPLATES</c>): the 80 of
+    /// <see cref="ImageNet"/> without the 20 below, whose frozen text features PromptSRC's text term averages.
+    /// </summary>
+    public static IReadOnlyList<string> PromptSrc { get; } = ImageNet.Except(
+    [
+        "a jpeg corrupted photo of the {}.", "a good photo of a {}.", "a plushie {}.", "a photo of the nice {}.", "a photo of the small {}.",
+        "a photo of the weird {}.", "the cartoon {}.", "art of the {}.", "a drawing of the {}.", "a photo of the large {}.",
+        "a black and white photo of a {}.", "the plushie {}.", "a dark photo of a {}.", "itap of a {}.", "graffiti of the {}.",
+        "a toy {}.", "itap of my {}.", "a photo of a cool {}.", "a photo of a small {}.", "a tattoo of the {}.",
+    ]).ToArray();
+
+    /// <summary>
     /// The zero-shot template of a benchmark dataset (any name <see cref="BenchmarkDatasets.Resolve"/> accepts), as
     /// CoOp's and MaPLe's zero-shot CLIP uses it, e.g. "a centered satellite photo of {}." for EuroSAT.
     /// </summary>

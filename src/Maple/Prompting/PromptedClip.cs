@@ -64,6 +64,9 @@ public sealed class PromptedClip : IDisposable
     /// <summary>The learned prompts.</summary>
     public PromptLearner Learner { get; }
 
+    /// <summary>The tokenizer of the prompts.</summary>
+    public ClipTokenizer Tokenizer => _tokenizer;
+
     /// <summary>The classes, label i = ClassNames[i].</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
@@ -98,8 +101,12 @@ public sealed class PromptedClip : IDisposable
     /// <param name="batchSize">Prompts per forward pass.</param>
     /// <param name="promptsDone">Told the number of prompts encoded so far (all templates together) after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
+    /// <param name="normalizeEachTemplate">
+    /// Whether each template's features are normalised before the mean (CLIP's ensembling); PromptSRC averages the
+    /// unnormalised features instead.
+    /// </param>
     /// <exception cref="InvalidOperationException">The learner's text prompts are learned.</exception>
-    public Tensor FixedTextFeatures(int batchSize, Action<int>? promptsDone, CancellationToken cancellation)
+    public Tensor FixedTextFeatures(int batchSize, Action<int>? promptsDone, CancellationToken cancellation, bool normalizeEachTemplate = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (Learner.TextPrompts() is not null)
@@ -117,7 +124,8 @@ public sealed class PromptedClip : IDisposable
                 using var batchScope = NewDisposeScope();
                 var count = Math.Min(batchSize, classes - start);
                 using var ids = _tokenizer.Tokenize(prompts.Skip(start).Take(count).ToList(), Clip.Config.Text.ContextLength);
-                var features = ClipModel.Normalize(Clip.EncodeText(ids));
+                var encoded = Clip.EncodeText(ids);
+                var features = normalizeEachTemplate ? ClipModel.Normalize(encoded) : encoded.to(ScalarType.Float32);
                 if (sum is null)
                     sum = zeros([classes, features.shape[1]], ScalarType.Float32).MoveToOuterDisposeScope();
                 // In place: with 80 templates and 1,000 classes the intermediates would add up.

@@ -26,6 +26,9 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         ["mmrl-imagenet"] = new("mmrl-imagenet", PromptConfig.Mmrl(), MmrlRecipe(32, 5, 1.0)),
         ["mmrl-few-shot"] = new("mmrl-few-shot", PromptConfig.Mmrl(), MmrlRecipe(32, 50, 0.5)),
         ["mmrl-transfer"] = new("mmrl-transfer", PromptConfig.Mmrl(), MmrlRecipe(32, 1, 0.2) with { WarmupEpochs = 0 }),
+        ["promptsrc"] = new("promptsrc", PromptConfig.PromptSrc(), PromptSrcRecipe(20, new(15, 1))),
+        ["promptsrc-transfer"] = new("promptsrc-transfer", PromptConfig.PromptSrc(depth: 3), PromptSrcRecipe(20, new(6, 10))),
+        ["promptsrc-few-shot"] = new("promptsrc-few-shot", PromptConfig.PromptSrc(), PromptSrcRecipe(50, new(30, 30))),
     };
 
     /// <summary>
@@ -83,13 +86,27 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         _ => name,
     };
 
-    /// <summary>The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots.</summary>
-    public static MethodPreset Get(string name, int? shots = null)
+    /// <summary>
+    /// The datasets for which PromptSRC's few-shot config (<c>vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml</c>) says to use
+    /// GPA μ 45, σ 5 instead of μ 30, σ 30: StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT.
+    /// </summary>
+    public static IReadOnlySet<string> PromptSrcFewShotLateAggregation { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "StanfordCars", "OxfordFlowers", "FGVCAircraft", "DescribableTextures", "EuroSAT",
+    };
+
+    /// <summary>
+    /// The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots, and PromptSRC's
+    /// few-shot aggregation its config for the benchmark <paramref name="dataset"/> (canonical name) trained on.
+    /// </summary>
+    public static MethodPreset Get(string name, int? shots = null, string? dataset = null)
     {
         if (!All.TryGetValue(name, out var preset))
             throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", All.Keys)}");
         if (preset.Name == "coop" && shots is { } k)
             preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
+        if (preset.Name == "promptsrc-few-shot" && dataset is not null && PromptSrcFewShotLateAggregation.Contains(dataset))
+            preset = preset with { Options = preset.Options with { PromptAggregation = new(45, 5) } };
         return preset;
     }
 
@@ -189,4 +206,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
     // 1e-5, random resized crop of scale (0.5, 1) + flip.
     static TrainingOptions MmrlRecipe(int batch, int epochs, double regWeight) =>
         Recipe(batch, 0.001, epochs) with { Optimizer = OptimizerKind.AdamW, CropMinScale = 0.5, MmrlConsistencyWeight = regWeight };
+    // Every PromptSRC config: batch 4, lr 0.0025, text 25 / image 10 / logits 1.
+    static TrainingOptions PromptSrcRecipe(int epochs, GaussianPromptAggregation aggregation) =>
+        Recipe(4, 0.0025, epochs) with { SelfRegularization = SelfRegularization.PromptSrc, PromptAggregation = aggregation };
 }

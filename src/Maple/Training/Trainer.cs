@@ -13,7 +13,10 @@ namespace Maple.Training;
 /// Trains a prompt learner on labelled images: SGD on the prompts only (CLIP stays frozen), the
 /// learning rate stepped per epoch, a checkpoint written atomically after every epoch, a JSON line per
 /// step in <c>train.jsonl</c> and a readable <c>train.log</c>. A killed run resumes from its last
-/// checkpoint to the same final parameters as an uninterrupted one.
+/// checkpoint to the same final parameters as an uninterrupted one. The loss is cross-entropy, with LoCoOp's or
+/// PromptSRC's terms when the options turn them on (<see cref="LoCoOpRegularizer"/>, <see cref="SelfRegularizer"/>),
+/// and the final prompts are the last epoch's or, with <see cref="TrainingOptions.PromptAggregation"/>, their
+/// Gaussian-weighted sum over the epochs (<see cref="PromptAggregate"/>).
 /// </summary>
 public sealed class Trainer
 {
@@ -46,6 +49,8 @@ public sealed class Trainer
         _mmrl = model.Learner is MmrlLearner;
         if (_mmrl && _locoop is not null)
             throw new InvalidSettingException(nameof(TrainingOptions.LoCoOpLambda), "must be 0 for MMRL, whose loss is its own", options.LoCoOpLambda);
+        if (options.SelfRegularization is not null)
+            SelfRegularizer.CheckLearner(model.Learner);
         _output = outputFolder;
         _description = Describe(model, data, options, backbone);
     }
@@ -93,6 +98,7 @@ public sealed class Trainer
         var learner = _model.Learner;
         using var optimizer = CreateOptimizer(learner, _options);
         using var mmrl = _mmrl ? new MmrlObjective(_model, _options.MmrlConsistencyWeight) : null;
+        using var aggregate = _options.PromptAggregation is { } gpa ? new PromptAggregate(gpa, _options.Epochs) : null;
         var notes = new List<string>();
         if (runLock.TakenOver is { } stale)
             notes.Add($"took over the lock of a run that is no longer running ({stale})");
@@ -108,7 +114,7 @@ public sealed class Trainer
         if (resume && FindResumePoint() is var (path, epochsDone))
         {
             CheckSameRun(TrainingCheckpoint.ReadMetadata(path), path, notes);
-            TrainingCheckpoint.Restore(path, learner, optimizer);
+            TrainingCheckpoint.Restore(path, learner, optimizer, aggregate);
             (firstEpoch, resumedFrom) = (epochsDone, path);
         }
 
@@ -125,6 +131,9 @@ public sealed class Trainer
             log.Line($"settings: {PromptSettings(_description)}, training {_description["training"]}");
             log.Line($"precision: {_model.Clip.PrecisionChoice}");
         }
+        using var regularizer = _options.SelfRegularization is { } weights && firstEpoch < _options.Epochs
+            ? StartSelfRegularization(weights, log, cancellation)
+            : null;
 
         var schedule = _options.LearningRateSchedule;
         var totalSteps = StepsPerEpoch * _options.Epochs;
@@ -146,7 +155,7 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     optimizer.ZeroGrad();
-                    var (logits, lossTensor) = Forward(images, labels, mmrl);
+                    var (logits, lossTensor) = Forward(images, labels, mmrl, regularizer);
                     loss = lossTensor.item<float>();
                     if (!double.IsFinite(loss))
                         throw Diverged(log, epoch, step, loss);
@@ -168,10 +177,19 @@ public sealed class Trainer
 
             foreach (var skip in _skipped.Skip(skippedBefore))
                 log.Line($"skipped unreadable image {skip.Path}: {skip.Problem}");
+            if (aggregate is not null)
+            {
+                aggregate.Add(epoch, learner);
+                if (epoch == _options.Epochs - 1)
+                {
+                    aggregate.ApplyTo(learner);
+                    log.Line($"final prompts: the Gaussian prompt aggregate ({aggregate.Settings}) over {_options.Epochs} epochs");
+                }
+            }
             // A finite loss can still end in an update that overflows: never save non-finite parameters.
             if (!AllFinite(learner, optimizer))
                 throw Diverged(log, epoch, StepsPerEpoch - 1, double.PositiveInfinity);
-            TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description);
+            TrainingCheckpoint.Save(_output, epoch, learner, optimizer, _description, aggregate);
             log.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch + 1}/{_options.Epochs}: lr {lr:G4}, loss {lossSum / Math.Max(seen, 1):F4}, accuracy {100.0 * correct / Math.Max(seen, 1):F2}%, {clock.Elapsed:hh\\:mm\\:ss} elapsed"));
         }
@@ -218,15 +236,20 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// The logits of a batch and its loss: cross-entropy, with LoCoOp's entropy term when it is on; MMRL's own loss
-    /// (its accuracy read from the fused logits, as the authors log it).
+    /// The logits of a batch and its loss: cross-entropy, with LoCoOp's or PromptSRC's terms when they are on; MMRL's
+    /// own loss (its accuracy read from the fused logits, as the authors log it).
     /// </summary>
-    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels, MmrlObjective? mmrl)
+    (Tensor Logits, Tensor Loss) Forward(Tensor images, Tensor labels, MmrlObjective? mmrl, SelfRegularizer? regularizer)
     {
         if (mmrl is not null)
         {
             var loss = mmrl.Loss(images, labels);
             return (loss.Outputs.FusedLogits, loss.Total);
+        }
+        if (regularizer is not null)
+        {
+            var terms = regularizer.Loss(images, labels);
+            return (terms.Logits, terms.Total);
         }
         if (_locoop is null)
         {
@@ -235,6 +258,16 @@ public sealed class Trainer
         }
         var (global, local) = _model.LogitsWithLocal(images);
         return (global, _locoop.Loss(global, local, labels));
+    }
+
+    /// <summary>PromptSRC's terms, their frozen text features computed once for the run (the time is logged).</summary>
+    SelfRegularizer StartSelfRegularization(SelfRegularization weights, TrainingLog log, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var regularizer = new SelfRegularizer(_model, weights, cancellation);
+        log.Line(string.Create(CultureInfo.InvariantCulture,
+            $"self-regularisation (text {weights.Text}, image {weights.Image}, logits {weights.Logits}): frozen text features of {_model.ClassNames.Count} classes over {PromptTemplates.PromptSrc.Count} templates in {clock.Elapsed.TotalSeconds:F1} s"));
+        return regularizer;
     }
 
     BatchLoader CreateLoader(int epoch)
@@ -381,6 +414,17 @@ public sealed class Trainer
             training["crop_min_scale"] = options.CropMinScale;
         if (model.Learner is MmrlLearner)
             training["mmrl_reg_weight"] = options.MmrlConsistencyWeight;
+        if (options.SelfRegularization is { } weights)
+        {
+            training["src_text_weight"] = weights.Text;
+            training["src_image_weight"] = weights.Image;
+            training["src_logits_weight"] = weights.Logits;
+        }
+        if (options.PromptAggregation is { } gpa)
+        {
+            training["gpa_mean"] = gpa.Mean;
+            training["gpa_std"] = gpa.Std;
+        }
         description["training"] = training.ToJsonString();
         return description;
     }

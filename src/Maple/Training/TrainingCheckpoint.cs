@@ -8,7 +8,8 @@ namespace Maple.Training;
 
 /// <summary>
 /// The state at the end of an epoch: the prompts, the optimizer's state (as <c>optimizer.&lt;key&gt;</c>, e.g.
-/// SGD's <c>optimizer.momentum.&lt;name&gt;</c>) and the run's metadata. With the data order and augmentation
+/// SGD's <c>optimizer.momentum.&lt;name&gt;</c>), the Gaussian prompt aggregate when the run has one (as
+/// <c>gpa.&lt;name&gt;</c>, see <see cref="PromptAggregate"/>) and the run's metadata. With the data order and augmentation
 /// derived from seed and epoch, this is everything a resumed run needs to end where an uninterrupted
 /// one would.
 /// </summary>
@@ -20,10 +21,16 @@ public static partial class TrainingCheckpoint
     public static string PathFor(string folder, int epoch) =>
         Path.Combine(FolderOf(folder), $"epoch-{epoch + 1:D3}.safetensors");
 
+    /// <summary>Whether a checkpoint's tensor <paramref name="name"/> is training state (momentum, prompt aggregate) rather than a prompt.</summary>
+    public static bool IsTrainingState(string name) =>
+        name.StartsWith("optimizer.", StringComparison.Ordinal) || name.StartsWith(PromptAggregate.Prefix, StringComparison.Ordinal);
+
     /// <summary>Writes the state after epoch <paramref name="epoch"/>, atomically.</summary>
-    public static void Save(string folder, int epoch, PromptLearner learner, IPromptOptimizer optimizer, IReadOnlyDictionary<string, string> metadata)
+    public static void Save(string folder, int epoch, PromptLearner learner, IPromptOptimizer optimizer, IReadOnlyDictionary<string, string> metadata,
+        PromptAggregate? aggregate = null)
     {
-        var tensors = learner.StateDict().Concat(optimizer.State.Select(b => KeyValuePair.Create(OptimizerPrefix + b.Key, b.Value)));
+        var tensors = learner.StateDict().Concat(optimizer.State.Select(b => KeyValuePair.Create(OptimizerPrefix + b.Key, b.Value)))
+            .Concat(aggregate?.StateDict() ?? []);
         var withEpoch = new Dictionary<string, string>(metadata) { ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture) };
         SafetensorsWriter.Write(PathFor(folder, epoch), tensors, withEpoch);
     }
@@ -56,14 +63,14 @@ public static partial class TrainingCheckpoint
         return file.Metadata;
     }
 
-    /// <summary>Restores prompts and optimizer state from <paramref name="path"/>; returns its metadata.</summary>
-    public static IReadOnlyDictionary<string, string> Restore(string path, PromptLearner learner, IPromptOptimizer optimizer)
+    /// <summary>Restores prompts, optimizer state and, when given, the prompt aggregate from <paramref name="path"/>; returns its metadata.</summary>
+    public static IReadOnlyDictionary<string, string> Restore(string path, PromptLearner learner, IPromptOptimizer optimizer, PromptAggregate? aggregate = null)
     {
         using var file = SafetensorsFile.Open(path);
         var tensors = file.ReadAll();
         try
         {
-            learner.LoadStateDict(tensors.Where(t => !t.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary(), path);
+            learner.LoadStateDict(tensors.Where(t => !IsTrainingState(t.Key)).ToDictionary(), path);
             try
             {
                 optimizer.LoadState(tensors.Where(t => t.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
@@ -73,6 +80,7 @@ public static partial class TrainingCheckpoint
             {
                 throw new InvalidDataException($"{path}: {ex.Message}", ex);
             }
+            aggregate?.Load(tensors, learner, path);
             return file.Metadata;
         }
         finally

@@ -63,6 +63,18 @@ public sealed record TrainingOptions
     /// <summary>LoCoOp's top-k; null picks <see cref="LoCoOpRegularizer.DefaultTopK"/> for the class count.</summary>
     public int? LoCoOpTopK { get; init; }
 
+    /// <summary>
+    /// PromptSRC's self-regularising terms against frozen CLIP (<see cref="SelfRegularizer"/>), or null (the default)
+    /// for cross-entropy alone. They need text features that do not depend on the image.
+    /// </summary>
+    public SelfRegularization? SelfRegularization { get; init; }
+
+    /// <summary>
+    /// PromptSRC's Gaussian prompt aggregation (<see cref="PromptAggregate"/>): the final prompts are the
+    /// Gaussian-weighted sum of each epoch's; null (the default) keeps the last epoch's.
+    /// </summary>
+    public GaussianPromptAggregation? PromptAggregation { get; init; }
+
     /// <summary>The learning-rate schedule these options describe.</summary>
     public LearningRateSchedule LearningRateSchedule =>
         new(LearningRate, Epochs, Schedule, WarmupEpochs, WarmupLearningRate);
@@ -84,6 +96,10 @@ public sealed record TrainingOptions
             throw new InvalidSettingException(nameof(CropMinScale), "must be above 0 and at most 1", CropMinScale);
         if (LoCoOpTopK is { } topK)
             AtLeast(nameof(LoCoOpTopK), topK, 1);
+        SelfRegularization?.Validate();
+        PromptAggregation?.Validate();
+        if (SelfRegularization is not null && LoCoOpLambda > 0)
+            throw new InvalidSettingException(nameof(LoCoOpLambda), "must be 0 when the self-regularising terms are on (one training loss at a time)", LoCoOpLambda);
         AtLeast(nameof(LoaderThreads), LoaderThreads, 1);
         AtLeast(nameof(PrefetchBatches), PrefetchBatches, 1);
     }

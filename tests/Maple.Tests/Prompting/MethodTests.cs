@@ -17,6 +17,7 @@ public sealed class MethodTests
         PromptMethod.VptDeep => PromptConfig.VptDeep(8, 3),
         PromptMethod.Ivlp => PromptConfig.Ivlp(2, 2, 3, 3),
         PromptMethod.Mmrl => PromptConfig.Mmrl(tokens: 3, depth: 2, representationDim: 16),
+        PromptMethod.PromptSrc => PromptConfig.PromptSrc(2, 2, 3),
         _ => PromptConfig.ZeroShot(),
     };
 

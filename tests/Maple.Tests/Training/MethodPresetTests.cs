@@ -123,6 +123,70 @@ public sealed class MethodPresetTests
     public void ProtocolsTrainMmrlWithTheScriptsConfig(string name, string dataset, bool allClasses, string expected) =>
         Assert.Equal(expected, MethodPreset.ProtocolVariant(name, dataset, allClasses));
 
+    /// <summary>
+    /// Values read from muzairkhattak/PromptSRC (commit bb95c77), configs/trainers/PromptSRC/&lt;file&gt;.yaml. Every one
+    /// says N_CTX_TEXT 4, N_CTX_VISION 4, CTX_INIT "a photo of a", TEXT_LOSS_WEIGHT 25, IMAGE_LOSS_WEIGHT 10 (the logits
+    /// term's weight is a fixed 1 in trainers/promptsrc.py), BATCH_SIZE 4, LR 0.0025, SGD, cosine, WARMUP_EPOCH 1
+    /// constant at 1e-5; the dataset, when given, is the one trained on.
+    /// </summary>
+    public static TheoryData<string, string?, int, int, double, double> PromptSrcConfigs => new()
+    {
+        // vit_b16_c2_ep20_batch4_4+4ctx.yaml: PROMPT_DEPTH 9 + 9, MAX_EPOCH 20, GPA_MEAN 15, GPA_STD 1
+        { "promptsrc", null, 9, 20, 15, 1 },
+        { "promptsrc", "EuroSAT", 9, 20, 15, 1 },
+        // vit_b16_c2_ep20_batch4_4+4ctx_cross_datasets.yaml: PROMPT_DEPTH 3 + 3, MAX_EPOCH 20, GPA_MEAN 6, GPA_STD 10
+        { "promptsrc-transfer", null, 3, 20, 6, 10 },
+        // vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml: PROMPT_DEPTH 9 + 9, MAX_EPOCH 50, GPA_MEAN 30, GPA_STD 30 "for ImageNet,
+        // Caltech101, OxfordPets, Food101, UCF101 and SUN397", 45 and 5 "for StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT"
+        { "promptsrc-few-shot", null, 9, 50, 30, 30 },
+        { "promptsrc-few-shot", "ImageNet", 9, 50, 30, 30 },
+        { "promptsrc-few-shot", "SUN397", 9, 50, 30, 30 },
+        { "promptsrc-few-shot", "StanfordCars", 9, 50, 45, 5 },
+        { "promptsrc-few-shot", "OxfordFlowers", 9, 50, 45, 5 },
+        { "promptsrc-few-shot", "FGVCAircraft", 9, 50, 45, 5 },
+        { "promptsrc-few-shot", "DescribableTextures", 9, 50, 45, 5 },
+        { "promptsrc-few-shot", "EuroSAT", 9, 50, 45, 5 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PromptSrcConfigs))]
+    public void PromptSrcPresetsEqualTheAuthorsYaml(string name, string? dataset, int depth, int epochs, double gpaMean, double gpaStd)
+    {
+        var preset = MethodPreset.Get(name, shots: 16, dataset: dataset);
+        Assert.Equal(new PromptConfig(PromptMethod.PromptSrc, 4, 4, depth, depth, "a photo of a"), preset.Prompts);
+        var o = preset.Options;
+        Assert.Equal((4, 0.0025, epochs), (o.BatchSize, o.LearningRate, o.Epochs));
+        Assert.Equal((0.9, 5e-4), (o.Momentum, o.WeightDecay));
+        Assert.Equal((ScheduleKind.Cosine, 1, 1e-5), (o.Schedule, o.WarmupEpochs, o.WarmupLearningRate));
+        Assert.True(o.Augment);
+        Assert.Equal(new SelfRegularization(25, 10, 1), o.SelfRegularization);
+        Assert.Equal(new GaussianPromptAggregation(gpaMean, gpaStd), o.PromptAggregation);
+        Assert.Equal(0, o.LoCoOpLambda);
+    }
+
+    [Fact]
+    public void TheOtherPresetsTrainWithCrossEntropyAloneAndKeepTheLastEpoch() =>
+        Assert.All(MethodPreset.All.Values.Where(p => p.Prompts.Method != PromptMethod.PromptSrc), p =>
+        {
+            Assert.Null(p.Options.SelfRegularization);
+            Assert.Null(p.Options.PromptAggregation);
+        });
+
+    [Fact]
+    public void PromptSrcsTextDiversityTemplatesAreTheAuthors60()
+    {
+        // trainers/imagenet_templates.py, IMAGENET_TEMPLATES: its first, a middle and its last two entries, and two of
+        // CLIP's 80 that it leaves out.
+        Assert.Equal(60, PromptTemplates.PromptSrc.Count);
+        Assert.Equal(60, PromptTemplates.PromptSrc.Distinct().Count());
+        Assert.Contains("a photo of a {}.", PromptTemplates.PromptSrc);
+        Assert.Contains("a photo of the cool {}.", PromptTemplates.PromptSrc);
+        Assert.Contains("a pixelated photo of a {}.", PromptTemplates.PromptSrc);
+        Assert.Contains("itap of the {}.", PromptTemplates.PromptSrc);
+        Assert.DoesNotContain("itap of a {}.", PromptTemplates.PromptSrc);
+        Assert.DoesNotContain("a toy {}.", PromptTemplates.PromptSrc);
+    }
+
     [Theory]
     // CoOp/vit_b16_ep50.yaml for 1 and 2 shots, vit_b16_ep100.yaml for 4 and 8, vit_b16.yaml (200) for 16 (CoOp's few-shot recipe).
     [InlineData(1, 50)]

@@ -67,13 +67,18 @@ public sealed class BenchmarkRunner
         _observer = observer;
     }
 
-    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe and MMRL have presets of their own for them.</summary>
+    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe, MMRL and PromptSRC have presets of their own for them.</summary>
     public static string TransferMethod(string method) => MethodPreset.Get(method).Name switch
     {
         "maple" => "maple-transfer",
         "mmrl" => "mmrl-transfer",
+        "promptsrc" => "promptsrc-transfer",
         var name => name,
     };
+
+    /// <summary>The name few-shot learning runs <paramref name="method"/> under: PromptSRC has a preset of its own for it.</summary>
+    public static string FewShotMethod(string method) =>
+        MethodPreset.Get(method).Name == "promptsrc" ? "promptsrc-few-shot" : MethodPreset.Get(method).Name;
 
     /// <summary>Base-to-novel: train on the base half of the classes, score base and novel test images.</summary>
     public BenchmarkReport BaseToNovel(CancellationToken cancellation = default)
@@ -101,7 +106,7 @@ public sealed class BenchmarkRunner
         const string protocol = "few-shot";
         if (shots.Count == 0 || shots.Any(k => k < 1))
             throw new UserInputException("few-shot needs shot counts of at least 1");
-        var methods = Methods(_settings.Methods);
+        var methods = Methods(_settings.Methods.Select(FewShotMethod).Distinct().ToList());
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
         var cells = Cells(protocol, datasets, methods, shots.Distinct().Order().ToList());
         var results = RunCells(cells, cell =>
@@ -277,7 +282,9 @@ public sealed class BenchmarkRunner
             var p = preset.Prompts;
             var o = preset.Options;
             recipe["prompts"] = $"{p.TextTokens} text tokens to depth {p.TextDepth}, {p.VisionTokens} vision tokens to depth {p.VisionDepth}, init '{p.CtxInit}'";
-            recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}");
+            recipe["training"] = string.Create(CultureInfo.InvariantCulture, $"{o.Epochs} epochs, batch {o.BatchSize}, lr {o.LearningRate}")
+                + (o.SelfRegularization is { } w ? string.Create(CultureInfo.InvariantCulture, $", self-regularisation text {w.Text} image {w.Image} logits {w.Logits}") : "")
+                + (o.PromptAggregation is { } gpa ? $", GPA {gpa}" : "");
             if (p.Method == PromptMethod.Mmrl)
                 recipe["training"] += string.Create(CultureInfo.InvariantCulture, $", AdamW, lambda {o.MmrlConsistencyWeight}, rep_dim {p.RepresentationDim}");
         }

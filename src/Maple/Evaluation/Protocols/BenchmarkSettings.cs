@@ -39,7 +39,10 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     /// </summary>
     public IReadOnlyList<string>? ZeroShotTemplates { get; init; }
 
-    /// <summary>The preset of <paramref name="method"/> for <paramref name="shots"/> with this benchmark's overrides applied.</summary>
+    /// <summary>
+    /// The preset of <paramref name="method"/> for <paramref name="shots"/> (and the benchmark <paramref name="dataset"/>
+    /// trained on, when a preset depends on it) with this benchmark's overrides applied.
+    /// </summary>
     /// <remarks>One depth and one token count serve a whole comparison, so each applies to the presets that have that setting.</remarks>
     /// <param name="method">The method's preset name.</param>
     /// <param name="shots">The training images per class.</param>
@@ -54,7 +57,7 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
         if (dataset is not null)
         {
             var benchmark = Data.BenchmarkDatasets.IsKnown(dataset) ? Data.BenchmarkDatasets.Resolve(dataset).Name : null;
-            preset = MethodPreset.Get(MethodPreset.ProtocolVariant(preset.Name, benchmark ?? dataset, allClasses), shots);
+            preset = MethodPreset.Get(MethodPreset.ProtocolVariant(preset.Name, benchmark ?? dataset, allClasses), shots, benchmark ?? dataset);
             if (benchmark is not null)
                 preset = preset.ForDataset(benchmark);
         }
@@ -66,7 +69,7 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     {
         var notes = new List<string>();
         if (Depth is { } depth)
-            notes.Add($"prompt depth {depth} for the deep presets (overridden; the paper uses 9 for maple, 3 for maple-transfer, 12 for ivlp, deep-language and vpt-deep)");
+            notes.Add($"prompt depth {depth} for the deep presets (overridden; the papers use 9 for maple and promptsrc, 3 for maple-transfer and promptsrc-transfer, 12 for ivlp, deep-language and vpt-deep)");
         if (NCtx is { } nCtx)
             notes.Add($"learned text tokens set to {nCtx} (overridden; MaPLe's coupled vision tokens follow)");
         if (Epochs is { } epochs)

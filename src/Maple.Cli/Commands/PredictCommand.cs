@@ -23,18 +23,19 @@ static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "image files", Arity = ArgumentArity.OneOrMore };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("predict", "Classify single images with learned prompts (or zero-shot CLIP).")
         {
-            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
             var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), parse.GetValue(prompts), parse.GetValue(ctxInit)!);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);

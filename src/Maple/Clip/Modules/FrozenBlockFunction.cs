@@ -17,7 +17,7 @@ namespace Maple.Clip.Modules;
 /// The forward pass is the block's own (<see cref="ResidualAttentionBlock.Forward(Tensor, long?, AttentionScope)"/>),
 /// asked to keep those four tensors. One instance serves the blocks of one transformer; it is disposed with it.
 /// </remarks>
-sealed class MemorySavingBackward : IDisposable
+public sealed class MemorySavingBackward : IDisposable
 {
     readonly Lock _lock = new();
     Tensor? _returned;

@@ -28,7 +28,7 @@ static class CommonOptions
 
     public static Option<string> Precision() => new("--precision")
     {
-        Description = "fp32, bf16 or auto (bf16 where the CPU has native bf16)",
+        Description = "fp32, bf16 or auto (bf16 where the device computes it natively)",
         DefaultValueFactory = _ => "auto",
     };
 

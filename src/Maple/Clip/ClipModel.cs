@@ -11,6 +11,10 @@ namespace Maple.Clip;
 /// A frozen CLIP: image and text encoders and the logit scale. Prompt methods reach it only through
 /// <see cref="LayerPrompts"/>; nothing here knows about a method.
 /// </summary>
+/// <remarks>
+/// A module like any other: <c>to(device)</c> moves it whole, and the properties that expose its tensors
+/// (<see cref="LogitScale"/>, the encoders' embeddings, every layer's weights) follow the tensors the move creates.
+/// </remarks>
 public sealed class ClipModel : nn.Module<Tensor, Tensor>
 {
     /// <summary>

@@ -22,7 +22,8 @@ public sealed class FrozenBlockGradientTests
         var (viaAutograd, viaMemorySaving) = BlockBothWays(ScalarType.Float32, activation, causal);
 
         TensorAssert.RelativeClose(viaAutograd.Output, viaMemorySaving.Output, 1e-6, "output");
-        TensorAssert.RelativeClose(viaAutograd.InputGradient, viaMemorySaving.InputGradient, 1e-5, "input gradient");
+        // Measured: 2.9e-7 to 3.6e-7 (the same products in another order).
+        TensorAssert.RelativeClose(viaAutograd.InputGradient, viaMemorySaving.InputGradient, 2e-6, "input gradient");
     }
 
     [Theory]
@@ -39,8 +40,9 @@ public sealed class FrozenBlockGradientTests
         using (no_grad())
             TensorAssert.RelativeClose(block.Forward(BlockInput().Input), viaMemorySaving.Output, 1e-6, "output");
         // The kept residual stream is bf16 (autograd keeps it in fp32): one bf16 rounding (2^-8 = 3.9e-3) on the
-        // LayerNorms' inputs, which moves the gradient by about that much relative to its largest entry.
-        TensorAssert.RelativeClose(viaAutograd.InputGradient, viaMemorySaving.InputGradient, 2e-2, "input gradient");
+        // LayerNorms' inputs, which moves the gradient by about that much relative to its largest entry (measured:
+        // 5.4e-3 for both cases).
+        TensorAssert.RelativeClose(viaAutograd.InputGradient, viaMemorySaving.InputGradient, 1e-2, "input gradient");
     }
 
     [Fact]

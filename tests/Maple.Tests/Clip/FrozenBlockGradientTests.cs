@@ -46,6 +46,20 @@ public sealed class FrozenBlockGradientTests
     }
 
     [Fact]
+    public void WhereItDoesNotApplyTheBlockRunsItsOwnForward()
+    {
+        using var scope = NewDisposeScope();
+        using var block = RandomBlock(ScalarType.Float32, "quick_gelu", causal: false);
+        using var memorySaving = new MemorySavingBackward();
+        var x = BlockInput().Input;
+
+        Assert.False(MemorySavingBackward.Applies(block, x)); // no gradient wanted
+        Assert.Equal(0f, (memorySaving.Forward(block, x) - block.Forward(x)).abs().max().item<float>());
+        block.Norm1.Bias.requires_grad_(true);
+        Assert.False(MemorySavingBackward.Applies(block, x.requires_grad_(true))); // a weight trains
+    }
+
+    [Fact]
     public void Fp32GradientsMatchTheReference()
     {
         using var scope = NewDisposeScope();

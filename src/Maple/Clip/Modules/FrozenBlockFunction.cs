@@ -29,8 +29,12 @@ public sealed class MemorySavingBackward : IDisposable
     public static bool Applies(ResidualAttentionBlock block, Tensor x) =>
         is_grad_enabled() && x.requires_grad && !block.parameters().Any(p => p.requires_grad);
 
-    /// <summary>The block's output over every row of <paramref name="x"/>, as one autograd node (see <see cref="Applies"/>).</summary>
-    public Tensor Forward(ResidualAttentionBlock block, Tensor x) => FrozenBlockFunction.apply(x, block, this);
+    /// <summary>
+    /// The block's output over every row of <paramref name="x"/>: as one autograd node with this backward where it
+    /// <see cref="Applies"/>, else the block's own forward pass.
+    /// </summary>
+    public Tensor Forward(ResidualAttentionBlock block, Tensor x) =>
+        Applies(block, x) ? FrozenBlockFunction.apply(x, block, this) : block.Forward(x);
 
     /// <summary>
     /// Takes the wrapper of the gradient a backward call returned. libtorch copies the gradient only after the call

@@ -100,10 +100,7 @@ public sealed class PromptedTransformer : nn.Module<Tensor, Tensor>
                 x = Replace(x, tokens, slot);
             if (layer == _blocks.Length - 1)
                 return x;
-            var block = _blocks[layer];
-            x = _memorySaving is { } memorySaving && Modules.MemorySavingBackward.Applies(block, x)
-                ? memorySaving.Forward(block, x)
-                : block.Forward(x);
+            x = _memorySaving?.Forward(_blocks[layer], x) ?? _blocks[layer].Forward(x);
         }
     }
 

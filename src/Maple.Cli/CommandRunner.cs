@@ -30,12 +30,15 @@ static partial class CommandRunner
     {
         error ??= Console.Error;
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+        if (parse.Errors.Count > 0 && parse.Action is not HelpText)
         {
-            error.WriteLine($"error: {Describe(parse.Errors[0])}");
-            error.WriteLine($"see '{CommandPath(parse.CommandResult)} --help'");
+            var command = parse.CommandResult.Command;
+            error.WriteLine($"error: {Describe(parse.Errors[0], command)}");
+            error.WriteLine($"usage: {HelpText.Usage(command)}; see '{HelpText.CommandPath(command)} --help'");
             return 1;
         }
+        foreach (var note in DeprecatedSpellings.Notes(parse))
+            error.WriteLine(note);
 
         // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours.
         var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
@@ -114,11 +117,21 @@ static partial class CommandRunner
     }
 
     /// <summary>A parse error in words a user reads, without .NET type names.</summary>
-    static string Describe(ParseError parseError)
+    static string Describe(ParseError parseError, Command command)
     {
         var message = parseError.Message;
         if (CannotParse().Match(message) is { Success: true } m)
             return $"{m.Groups["option"].Value}: '{m.Groups["value"].Value}' is not {Expected(m.Groups["type"].Value)}";
+        if (MissingArgument().IsMatch(message))
+            return $"missing {string.Join(" ", command.Arguments.Select(a => $"<{a.Name}>"))}";
+        if (RequiredOption().Match(message) is { Success: true } required)
+            return $"{required.Groups["option"].Value} is required";
+        if (MissingValue().Match(message) is { Success: true } value)
+            return $"{value.Groups["option"].Value} needs a value";
+        if (Unrecognized().Match(message) is { Success: true } unknown)
+            return UnknownToken(unknown.Groups["token"].Value);
+        if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+            return $"missing the command: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
         return TypeName().Replace(message, t => Expected(t.Value));
     }
 
@@ -130,17 +143,24 @@ static partial class CommandRunner
         _ => "a valid value",
     };
 
-    /// <summary>"maple train" for the command that was being parsed.</summary>
-    static string CommandPath(CommandResult result)
-    {
-        var names = new List<string>();
-        for (SymbolResult? r = result; r is CommandResult command; r = command.Parent)
-            names.Insert(0, command.Parent is null ? "maple" : command.Command.Name);
-        return string.Join(" ", names);
-    }
-
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (option|command|argument) '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$")]
     private static partial Regex CannotParse();
+
+    /// <summary>"unknown option --x" for a token that looks like one, else "unexpected argument".</summary>
+    internal static string UnknownToken(string token) =>
+        token.StartsWith('-') ? $"unknown option {token}" : $"unexpected argument '{token}'";
+
+    [GeneratedRegex(@"^Required argument missing for option: '(?<option>[^']*)'\.?$")]
+    private static partial Regex MissingValue();
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(?<token>.*)'\.?$")]
+    private static partial Regex Unrecognized();
+
+    [GeneratedRegex(@"^Required argument missing for command: '[^']*'\.?$")]
+    private static partial Regex MissingArgument();
+
+    [GeneratedRegex(@"^Option '(?<option>[^']*)' is required\.?$")]
+    private static partial Regex RequiredOption();
 
     [GeneratedRegex(@"System\.[A-Za-z0-9_.`\[\], ]+")]
     private static partial Regex TypeName();

@@ -3,8 +3,10 @@ using Maple.Imaging;
 using Maple.Clip;
 using Maple.Clip.Hub;
 using Maple.Clip.Weights;
+using Maple.Data;
 using Maple.Evaluation.Ood;
 using Maple.Evaluation.Protocols;
+using Maple.Prompting;
 using Maple.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -17,6 +19,7 @@ static class CommonOptions
     public static Option<string> Model() => new("--model", "-m")
     {
         Description = "CLIP model: a Hugging Face id (openai/clip-vit-base-patch16), a Hugging Face folder, or an OpenAI .pt/.safetensors file",
+        HelpName = "model",
         Required = true,
     };
 
@@ -24,6 +27,7 @@ static class CommonOptions
     {
         Description = "the model's config file (open_clip_config.json, an open_clip model config or a Hugging Face config.json), "
             + "for weights without one beside them",
+        HelpName = "file",
     };
 
     public static Option<string> Precision() => new("--precision")
@@ -53,6 +57,7 @@ static class CommonOptions
     public static Option<string?> Tokenizer() => new("--tokenizer")
     {
         Description = "folder with vocab.json and merges.txt (needed for OpenAI checkpoints, which carry none)",
+        HelpName = "folder",
     };
 
     public static Option<long> MaxImagePixels() => new("--max-image-pixels")
@@ -60,6 +65,108 @@ static class CommonOptions
         Description = "refuse images whose header declares more pixels than this, before decoding (Pillow's limit by default; raise it only for images you trust)",
         DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels,
     };
+
+    /// <summary><c>--class</c>: one class name per occurrence, so that the image paths after it stay arguments.</summary>
+    public static Option<string[]> ClassName() => new("--class")
+    {
+        Description = "a class name; repeat the flag for each class (--class cat --class \"red fox\")",
+        HelpName = "name",
+    };
+
+    /// <summary><c>--classes</c>: a file of class names, one per line.</summary>
+    public static Option<string?> ClassesFile(string description) => new("--classes") { Description = description, HelpName = "file" };
+
+    /// <summary>The unlabelled images of predict, zeroshot and embed: files and folders, as arguments.</summary>
+    /// <param name="required">Whether at least one is needed (not when another option may stand for them).</param>
+    public static Argument<string[]> Images(bool required)
+    {
+        var images = new Argument<string[]>("images")
+        {
+            Description = "image files and folders (a folder: every image inside it and its sub-folders, sorted)",
+            Arity = required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore,
+        };
+        // The parser hands an unknown option to the argument that takes any number of values; one that is no path is a typo.
+        images.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Select(t => t.Value).Where(v => v.StartsWith('-') && !File.Exists(v) && !Directory.Exists(v)))
+                result.AddError(CommandRunner.UnknownToken(token));
+        });
+        return images;
+    }
+
+    /// <summary>The image files of the arguments and of the old <c>--images</c> option, folders expanded.</summary>
+    /// <exception cref="UserInputException">No image given.</exception>
+    public static IReadOnlyList<string> ImageFiles(ParseResult parse, Argument<string[]> images, Option<string[]>? oldImages = null)
+    {
+        var inputs = (parse.GetValue(images) ?? []).Concat(oldImages is null ? [] : parse.GetValue(oldImages) ?? []).ToList();
+        if (inputs.Count == 0)
+            throw new UserInputException($"no images: give image files or folders after the options ({HelpText.CommandPath(parse.CommandResult.Command)} ... photo.jpg photos/)");
+        return Maple.Data.ImageFiles.Expand(inputs);
+    }
+
+    /// <summary>
+    /// The classes of <c>--classes FILE</c> or of the <c>--class</c> flags (not both), else those recorded in
+    /// <paramref name="promptsPath"/>'s file when given.
+    /// </summary>
+    /// <exception cref="UserInputException">Both or neither given, or a blank name.</exception>
+    public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames, string? promptsPath = null, string? ctxInit = null)
+    {
+        if (classesFile is not null && classNames is { Length: > 0 })
+            throw new UserInputException("pass either --classes FILE or --class NAME, not both");
+        if (classesFile is not null)
+            return DatasetSource.ReadClassNames(classesFile);
+        if (classNames is { Length: > 0 })
+        {
+            if (classNames.Any(string.IsNullOrWhiteSpace))
+                throw new UserInputException("--class: a class name is blank");
+            return classNames;
+        }
+        if (promptsPath is not null)
+        {
+            using var checkpoint = ctxInit is null ? PromptCheckpoint.Read(promptsPath) : PromptCheckpoint.Read(promptsPath, ctxInit);
+            if (checkpoint.ClassNames is { Count: > 0 } recorded)
+                return recorded;
+            throw new UserInputException($"no classes: pass --classes FILE or --class NAME ({promptsPath} records none)");
+        }
+        throw new UserInputException("no classes: pass --classes FILE (one name per line) or --class NAME for each class");
+    }
+
+    /// <summary>
+    /// Refuses, before any work, an <c>-o/--output</c> that names a folder where a file is written, or a file of
+    /// another kind than <paramref name="extensions"/> (any when none given).
+    /// </summary>
+    /// <exception cref="UserInputException">The path is a folder, ends in a separator, lies under a file, or has another extension.</exception>
+    public static string OutputFile(string path, params string[] extensions)
+    {
+        var example = Path.Combine(path, "results" + (extensions.Length > 0 ? extensions[0] : ".json"));
+        if (Directory.Exists(path) || Path.EndsInDirectorySeparator(path))
+            throw new UserInputException($"-o/--output {path} is a folder; this command writes a file: give its path (e.g. {example})");
+        if (extensions.Length > 0 && !extensions.Any(e => Path.GetExtension(path).Equals(e, StringComparison.OrdinalIgnoreCase)))
+            throw new UserInputException($"-o/--output {path} must end in {string.Join(" or ", extensions)}");
+        RequireNoFileAbove(Path.GetDirectoryName(Path.GetFullPath(path)));
+        return path;
+    }
+
+    /// <summary>Refuses, before any work, an <c>-o/--output</c> that names a file where a folder of results is written.</summary>
+    /// <exception cref="UserInputException">The path is an existing file or lies under one.</exception>
+    public static string OutputFolder(string path)
+    {
+        if (File.Exists(path))
+            throw new UserInputException($"-o/--output {path} is a file; this command writes several files into a folder: give a folder");
+        RequireNoFileAbove(Path.GetDirectoryName(Path.GetFullPath(path)));
+        return path;
+    }
+
+    static void RequireNoFileAbove(string? folder)
+    {
+        for (var f = folder; !string.IsNullOrEmpty(f); f = Path.GetDirectoryName(f))
+        {
+            if (File.Exists(f))
+                throw new UserInputException($"-o/--output: {f} is a file, so nothing can be written under it");
+            if (Directory.Exists(f))
+                return;
+        }
+    }
 
     /// <summary>Applies --max-image-pixels.</summary>
     public static void ApplyImageLimit(long maxPixels)

@@ -6,12 +6,16 @@ namespace Maple.Cli;
 /// <summary>The options that name a dataset: custom data (--data) or a benchmark (--data-root + --dataset), a split, a subset.</summary>
 sealed class DataOptions
 {
-    readonly Option<string?> _data = new("--data", "-d") { Description = "an image folder (one sub-folder per class) or a CoOp/Dassl split JSON" };
-    readonly Option<string?> _dataRoot = new("--data-root") { Description = "folder holding the benchmark datasets in the CoOp/Dassl layouts (with --dataset)" };
-    readonly Option<string?> _dataset = new("--dataset") { Description = $"benchmark dataset under --data-root ({string.Join(", ", BenchmarkDatasets.Names)})" };
+    readonly Option<string?> _data = new("--data", "-d")
+    {
+        Description = "labelled images: a folder with one sub-folder per class, or a CoOp/Dassl split JSON (a benchmark: --data-root and --dataset)",
+        HelpName = "folder|split",
+    };
+    readonly Option<string?> _dataRoot = new("--data-root") { Description = "folder holding the benchmark datasets in the CoOp/Dassl layouts (with --dataset)", HelpName = "folder" };
+    readonly Option<string?> _dataset = new("--dataset") { Description = $"benchmark dataset under --data-root ({string.Join(", ", BenchmarkDatasets.Names)})", HelpName = "name" };
     readonly Option<string> _split;
     readonly Option<string?> _imageRoot = new("--image-root") { Description = "folder a split file's paths are relative to (default: its folder, or its images/ sub-folder)" };
-    readonly Option<string?> _classes = new("--classes") { Description = "class names, one per line (line i = label i); wins over the data's names" };
+    readonly Option<string?> _classes = CommonOptions.ClassesFile("class names, one per line (line i = label i); wins over the data's names");
     readonly Option<string> _subset = new("--subset") { Description = "base (first half of the classes), novel (the rest) or all, each relabelled from 0", DefaultValueFactory = _ => "all" };
 
     /// <summary>Creates the options; <paramref name="defaultSplit"/> is the split a split file or benchmark is read from.</summary>

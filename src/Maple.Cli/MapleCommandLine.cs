@@ -23,6 +23,7 @@ public static class MapleCommandLine
             OodCommand.Create(),
         };
         CommonOptions.AddRangeChecks(root);
+        HelpText.Install(root);
         return root;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Maple.Clip;
 using Maple.Prompting;
+using Maple.Training;
 
 namespace Maple.Cli;
 
@@ -9,13 +10,29 @@ static class PromptOptions
 {
     public static Option<string?> Prompts() => new("--prompts", "-p")
     {
-        Description = "learned prompts (prompt.safetensors, a checkpoint, or an imported file); omit for zero-shot CLIP",
+        Description = "learned prompts: a training run's folder (its prompt.safetensors), a prompts file, a checkpoint or an imported file; omit for zero-shot CLIP",
+        HelpName = "run|file",
     };
+
+    /// <summary>The prompts file <c>--prompts</c> names: itself, or a run folder's final prompts.</summary>
+    /// <exception cref="UserInputException">A folder without the file.</exception>
+    public static string? ResolvePath(string? path)
+    {
+        if (path is null || !Directory.Exists(path))
+            return path;
+        var file = Path.Combine(path, Trainer.FinalPromptsFileName);
+        if (File.Exists(file))
+            return file;
+        throw new UserInputException(TrainingCheckpoint.Latest(path) is { } latest
+            ? $"--prompts {path}: the run has not finished (no {Trainer.FinalPromptsFileName}); give its latest checkpoint, {latest.Path}, or resume it"
+            : $"--prompts {path} is a folder without {Trainer.FinalPromptsFileName}: give a finished training run's folder or a prompts file");
+    }
 
     public static Option<string> CtxInit() => new("--ctx-init")
     {
-        Description = "init words of a prompts file that has no metadata (default \"a photo of a\")",
+        Description = "init words of a prompts file that has no metadata",
         DefaultValueFactory = _ => "a photo of a",
+        HelpName = "words",
     };
 
     /// <summary><c>--template</c>: zero-shot CLIP's prompt, repeatable to ensemble; <paramref name="defaultText"/> says what applies without it.</summary>
@@ -55,6 +72,7 @@ static class PromptOptions
     /// <summary>The learner of <paramref name="promptsPath"/>, or zero-shot CLIP when it is null.</summary>
     public static PromptLearner Load(string? promptsPath, string ctxInit, PretrainedClip clip)
     {
+        promptsPath = ResolvePath(promptsPath);
         if (promptsPath is null)
             return PromptLearners.Create(PromptConfig.ZeroShot(), clip.Model, clip.Tokenizer, seed: 0);
         using var checkpoint = PromptCheckpoint.Read(promptsPath, ctxInit);

@@ -106,6 +106,7 @@ static class BenchmarkCommand
             {
                 Description = dataRootRequired ? "folder holding the datasets in the CoOp/Dassl layouts" : "folder holding the benchmark datasets (for benchmark names in --id/--ood)",
                 Required = dataRootRequired,
+                HelpName = "folder",
             };
             Shots = new Option<int[]>("--shots")
             {
@@ -132,7 +133,8 @@ static class BenchmarkCommand
 
         public Option<int[]> Shots { get; }
 
-        public Option<string> Output { get; } = new("--out", "-o") { Description = "output folder (a rerun resumes from it)", Required = true };
+        public Option<string> Output { get; } = DeprecatedSpellings.Alias(
+            new Option<string>("--output", "-o") { Description = "output folder (a rerun resumes from it)", Required = true, HelpName = "folder" }, "--out");
 
         public Option<int?> Epochs { get; } = new("--epochs") { Description = "override the presets' epochs (for a quick look; the paper's recipe when omitted)" };
 
@@ -176,7 +178,8 @@ static class BenchmarkCommand
                 throw new UserInputException("--shots must be at least 1");
             if (!_severalShots && shots.Length > 1)
                 throw new UserInputException($"--shots takes one value here (got {string.Join(" ", shots)}); several are for few-shot and ood");
-            var settings = new BenchmarkSettings(parse.GetValue(DataRoot) ?? "", datasets, parse.GetValue(Methods)!, parse.GetValue(Seeds)!, parse.GetValue(Output)!)
+            var settings = new BenchmarkSettings(parse.GetValue(DataRoot) ?? "", datasets, parse.GetValue(Methods)!, parse.GetValue(Seeds)!,
+                CommonOptions.OutputFolder(parse.GetValue(Output)!))
             {
                 Shots = shots[0],
                 Epochs = parse.GetValue(Epochs),

@@ -21,11 +21,12 @@ static class DataCommand
     static Command Inspect(IAnsiConsole? console)
     {
         var data = new Argument<string?>("data") { Description = "an image folder or a CoOp/Dassl split JSON (or use --data-root with --dataset)", Arity = ArgumentArity.ZeroOrOne };
+        var dataOption = new Option<string?>("--data", "-d") { Description = "the same as the argument, spelled as train and eval spell it", HelpName = "folder|split" };
         var dataRoot = new Option<string?>("--data-root") { Description = "folder holding the benchmark datasets in CoOp's layout" };
         var dataset = new Option<string?>("--dataset") { Description = $"benchmark under --data-root: {string.Join(", ", BenchmarkDatasets.Names)}" };
         var split = new Option<string?>("--split") { Description = "inspect only this split (default: every split)" };
         var imageRoot = new Option<string?>("--image-root") { Description = "folder a split file's paths are relative to" };
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (line i = label i)" };
+        var classes = CommonOptions.ClassesFile("class names, one per line (line i = label i)");
         var verify = new Option<string>("--verify") { Description = "check every image: header (fast), decode (finds truncated files) or none", DefaultValueFactory = _ => "header" };
         verify.AcceptOnlyFromAmong("header", "decode", "none");
         var sizeSample = new Option<int>("--size-sample") { Description = "images whose header gives the size summary", DefaultValueFactory = _ => 200 };
@@ -35,13 +36,15 @@ static class DataCommand
 
         var command = new Command("inspect", $"Print a dataset's classes, counts per split, image sizes and problems (exit code {ProblemsFound} when it finds problems).")
         {
-            data, dataRoot, dataset, split, imageRoot, classes, verify, sizeSample, threads, maxImagePixels, maxListed,
+            data, dataOption, dataRoot, dataset, split, imageRoot, classes, verify, sizeSample, threads, maxImagePixels, maxListed,
         };
         command.SetAction((parse, cancellation) =>
         {
             var ui = console ?? AnsiConsole.Console;
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var (dataPath, root, name) = (parse.GetValue(data), parse.GetValue(dataRoot), parse.GetValue(dataset));
+            if (parse.GetValue(data) is not null && parse.GetValue(dataOption) is not null)
+                throw new UserInputException("give the data once: as the argument or as --data");
+            var (dataPath, root, name) = (parse.GetValue(data) ?? parse.GetValue(dataOption), parse.GetValue(dataRoot), parse.GetValue(dataset));
             DataOptions.RequireData(dataPath, root, name);
             var splits = parse.GetValue(split) is { } one ? [one] : DatasetSource.SplitNames(dataPath, root, name);
             var options = new InspectOptions

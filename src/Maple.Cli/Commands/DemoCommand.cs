@@ -22,7 +22,7 @@ static class DemoCommand
         var pretrainSeed = new Option<long>("--pretrain-seed") { Description = "seed of the small CLIP's pretraining (its images, initialisation and batches); each seed is cached apart", DefaultValueFactory = _ => 1 };
         var quick = new Option<bool>("--quick") { Description = "a reduced run (tiny model, few images and steps) that checks the pipeline in seconds; its numbers mean little" };
         var cache = new Option<string?>("--cache") { Description = $"where the pretrained demo model is kept (default: {DemoModelCache.DefaultRoot})" };
-        var output = new Option<string>("--output", "-o") { Description = "folder for the rendered images, learned prompts and results", DefaultValueFactory = _ => "maple-demo" };
+        var output = new Option<string>("--output", "-o") { Description = "folder for the rendered images, learned prompts and results", DefaultValueFactory = _ => "maple-demo", HelpName = "folder" };
         var threads = CommonOptions.Threads();
 
         var command = new Command("demo", "Run the paper's base-to-novel comparison on a built-in world of rendered shapes, with a small CLIP pretrained on it.")
@@ -34,7 +34,7 @@ static class DemoCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var settings = parse.GetValue(quick) ? DemoSettings.Quick : DemoSettings.Full;
             settings = settings with { Pretraining = settings.Pretraining with { Seed = parse.GetValue(pretrainSeed) } };
-            var runner = new DemoRunner(settings, parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(cache));
+            var runner = new DemoRunner(settings, CommonOptions.OutputFolder(parse.GetValue(output)!), parse.GetValue(seeds), parse.GetValue(cache));
             var world = DemoWorld.Default;
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"demo world: {world.Classes.Count} classes ({world.Colours.Count} colours × {world.Shapes.Count} shapes), " +

@@ -14,14 +14,16 @@ static class EmbedCommand
     {
         var model = CommonOptions.Model();
         var config = CommonOptions.Config();
-        var images = new Option<string[]>("--images", "-i")
-        {
-            Description = "image files and folders (a folder: every image inside, sorted)",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var texts = new Option<string[]>("--texts", "-t") { Description = "texts to embed (repeat or list several)", AllowMultipleArgumentsPerToken = true };
-        var textsFile = new Option<string?>("--texts-file") { Description = "a file of texts to embed, one per line" };
-        var output = new Option<string>("--output", "-o") { Description = "the safetensors file to write (image_features, text_features)", Required = true };
+        var prompts = PromptOptions.Prompts();
+        prompts.Description = "learned prompts to compute the features under (a run folder or prompts file): images through their vision prompts, "
+            + "each text worded as a class name by them; omit for plain CLIP";
+        var ctxInit = PromptOptions.CtxInit();
+        var images = CommonOptions.Images(required: false);
+        var oldImages = DeprecatedSpellings.Hidden("the image files and folders as arguments", "--images", "-i");
+        var texts = new Option<string[]>("--text") { Description = "a text to embed; repeat the flag for each text", HelpName = "text" };
+        var oldTexts = DeprecatedSpellings.Hidden("--text for each text, or --texts-file", "--texts", "-t");
+        var textsFile = new Option<string?>("--texts-file") { Description = "a file of texts to embed, one per line", HelpName = "file" };
+        var output = new Option<string>("--output", "-o") { Description = "the safetensors file to write (image_features, text_features)", Required = true, HelpName = "file" };
         var normalize = new Option<bool>("--normalize") { Description = "L2-normalise every feature vector" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
@@ -33,22 +35,25 @@ static class EmbedCommand
 
         var command = new Command("embed", "Write CLIP image and/or text features to a safetensors file.")
         {
-            model, config, images, texts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
+            model, config, prompts, ctxInit, images, oldImages, texts, oldTexts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var paths = ImageFiles.Expand(parse.GetValue(images) ?? []);
-            var textList = ResolveTexts(parse.GetValue(texts), parse.GetValue(textsFile));
-            if (paths.Count == 0 && textList.Count == 0)
-                throw new UserInputException("nothing to embed: pass --images, --texts or --texts-file");
-            var outputPath = parse.GetValue(output)!;
+            var outputPath = CommonOptions.OutputFile(parse.GetValue(output)!);
+            var textList = ResolveTexts([.. parse.GetValue(texts) ?? [], .. parse.GetValue(oldTexts) ?? []], parse.GetValue(textsFile));
+            var anyImage = (parse.GetValue(images) ?? []).Length + (parse.GetValue(oldImages) ?? []).Length > 0;
+            if (!anyImage && textList.Count == 0)
+                throw new UserInputException("nothing to embed: give image files or folders after the options, --text or --texts-file");
+            var paths = anyImage ? CommonOptions.ImageFiles(parse, images, oldImages) : [];
+            var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
             var normalized = parse.GetValue(normalize);
             var batchSize = parse.GetValue(batch);
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
-            var extractor = new FeatureExtractor(clip);
+            using var learner = promptsPath is null ? null : PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
+            var extractor = new FeatureExtractor(clip) { Prompts = learner };
             using var imageFeatures = paths.Count == 0 ? null
                 : paths.Count > batchSize
                     ? ProgressDisplay.Run("embedding images", paths.Count, update =>
@@ -61,7 +66,7 @@ static class EmbedCommand
                     : extractor.TextFeatures(textList, normalized, TextBatchSize, cancellation: cancellation);
 
             EmbeddingFile.Write(outputPath, clip.Source, normalized, paths.Count == 0 ? null : paths, imageFeatures,
-                textList.Count == 0 ? null : textList, textFeatures);
+                textList.Count == 0 ? null : textList, textFeatures, promptsPath);
             var normalizedNote = normalized ? " (normalised)" : "";
             AnsiConsole.MarkupLine(
                 $"wrote [green]{Markup.Escape(outputPath)}[/]:{Markup.Escape(Describe(EmbeddingFile.ImageFeaturesKey, imageFeatures) + Describe(EmbeddingFile.TextFeaturesKey, textFeatures))}{normalizedNote}");
@@ -72,14 +77,14 @@ static class EmbedCommand
 
     const int TextBatchSize = 256;
 
-    /// <summary>--texts, then the lines of --texts-file.</summary>
+    /// <summary>--text, then the lines of --texts-file.</summary>
     public static IReadOnlyList<string> ResolveTexts(string[]? texts, string? textsFile)
     {
         var result = new List<string>();
         foreach (var text in texts ?? [])
         {
             if (string.IsNullOrWhiteSpace(text))
-                throw new UserInputException("--texts: a text is blank");
+                throw new UserInputException("--text: a text is blank");
             result.Add(text);
         }
         if (textsFile is not null)

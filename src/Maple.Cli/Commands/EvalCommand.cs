@@ -17,8 +17,8 @@ static class EvalCommand
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var data = new DataOptions(defaultSplit: "test");
-        var output = new Option<string>("--output", "-o") { Description = "results JSON (a confusion CSV and PNG are written beside it)", DefaultValueFactory = _ => "results.json" };
-        var logits = new Option<string?>("--logits") { Description = "also write logits F32 [N, C] and labels I64 [N] to this safetensors file" };
+        var output = new Option<string>("--output", "-o") { Description = "results JSON (a confusion CSV and PNG are written beside it)", DefaultValueFactory = _ => "results.json", HelpName = "file" };
+        var logits = new Option<string?>("--logits") { Description = "also write logits F32 [N, C] and labels I64 [N] to this safetensors file", HelpName = "file" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
@@ -38,7 +38,9 @@ static class EvalCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var promptsPath = parse.GetValue(prompts);
+            var outputPath = CommonOptions.OutputFile(parse.GetValue(output)!, ".json");
+            var logitsPath = parse.GetValue(logits) is { } l ? CommonOptions.OutputFile(l) : null;
+            var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
             var zeroShotTemplates = PromptOptions.ResolveTemplates(parse, template, templates);
             if (zeroShotTemplates is not null && promptsPath is not null)
                 throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
@@ -63,8 +65,8 @@ static class EvalCommand
                 ["prompt_example"] = prompted.PromptTexts[0],
                 ["templates"] = string.Join(" | ", prompted.Templates),
             };
-            var written = EvaluationReport.Write(parse.GetValue(output)!, result, dataset.ClassNames, context);
-            if (parse.GetValue(logits) is { } logitsPath)
+            var written = EvaluationReport.Write(outputPath, result, dataset.ClassNames, context);
+            if (logitsPath is not null)
             {
                 EvaluationReport.WriteLogits(logitsPath, result);
                 written = [.. written, logitsPath];
@@ -72,7 +74,7 @@ static class EvalCommand
 
             var m = result.Metrics;
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"accuracy [bold]{100 * m.Accuracy:F2}%[/] ({m.Count} images, {dataset.ClassNames.Count} classes), macro-F1 {100 * m.MacroF1:F2}%"));
+                $"accuracy [bold]{100 * m.Accuracy:F2}%[/] ({m.Count} images, {dataset.ClassNames.Count} classes), top-5 {100 * result.Top5Accuracy:F2}%, macro-F1 {100 * m.MacroF1:F2}%"));
             foreach (var path in written)
                 AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
             return 0;

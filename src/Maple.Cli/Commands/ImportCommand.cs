@@ -12,12 +12,12 @@ static class ImportCommand
     public static Command Create()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "the authors' checkpoint (Dassl's model.pth.tar-N, or model-best.pth.tar)" };
-        var output = new Option<string>("--output", "-o") { Description = "prompts file to write", DefaultValueFactory = _ => "prompt.safetensors" };
+        var output = new Option<string>("--output", "-o") { Description = "prompts file to write", DefaultValueFactory = _ => "prompt.safetensors", HelpName = "file" };
         var ctxInit = new Option<string?>("--ctx-init")
         {
             Description = "the words the prompts were initialised with (the authors' CTX_INIT; default: their config's, \"a photo of a\", or none for CoOp)",
         };
-        var classes = new Option<string?>("--classes") { Description = "class names the prompts were trained on, one per line, to record in the file" };
+        var classes = CommonOptions.ClassesFile("class names the prompts were trained on, one per line, to record in the file");
         var model = new Option<string?>("--model", "-m")
         {
             Description = "check the prompt widths against this CLIP (id, folder or file) and tie the file to it",
@@ -31,6 +31,7 @@ static class ImportCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            var outputPath = CommonOptions.OutputFile(parse.GetValue(output)!);
             var options = new AuthorImportOptions
             {
                 CtxInit = parse.GetValue(ctxInit),
@@ -39,7 +40,6 @@ static class ImportCommand
             if (parse.GetValue(model) is { } backbone)
                 options = options with { Backbone = await CommonOptions.ReadModelConfigAsync(backbone, cancellation, parse.GetValue(config)), BackboneId = backbone };
 
-            var outputPath = parse.GetValue(output)!;
             using var imported = AuthorCheckpointImporter.Import(parse.GetValue(checkpoint)!, outputPath, options);
             Print(imported, options);
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");

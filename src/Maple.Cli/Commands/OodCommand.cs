@@ -16,7 +16,7 @@ static class OodCommand
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
         var id = new Option<string>("--id") { Description = "in-distribution images: an image folder or a CoOp/Dassl split JSON", Required = true };
-        var idClasses = new Option<string?>("--id-classes") { Description = "ID class names, one per line (line i = label i); default: the ID data's names" };
+        var idClasses = DeprecatedSpellings.Alias(CommonOptions.ClassesFile("ID class names, one per line (line i = label i); default: the ID data's names"), "--id-classes");
         var ood = new Option<string[]>("--ood")
         {
             Description = "OOD sets: image folders (class sub-folders or flat; labels are ignored) or split JSONs",
@@ -35,6 +35,7 @@ static class OodCommand
         {
             Description = "results JSON (ROC curves and score histograms are written beside it as PNG)",
             DefaultValueFactory = _ => "ood.json",
+            HelpName = "file",
         };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
@@ -54,13 +55,15 @@ static class OodCommand
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
             var options = new OodScoreOptions(OodScores.Parse(parse.GetValue(score)!), parse.GetValue(temperature), parse.GetValue(lambda));
             CommonOptions.NamingFlags(options.Validate);
+            var outputPath = CommonOptions.OutputFile(parse.GetValue(output)!, ".json");
+            var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
             var idData = OodData.Open(parse.GetValue(id)!, parse.GetValue(split)!, parse.GetValue(idClasses));
             var oodSets = OodData.OpenAll(parse.GetValue(ood)!, parse.GetValue(split)!);
             if (oodSets.Count == 0)
                 throw new UserInputException("--ood needs at least one dataset");
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
-            using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
+            using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, idData.ClassNames);
 
             var total = idData.Items.Count + oodSets.Sum(s => s.Data.Items.Count);
@@ -71,12 +74,12 @@ static class OodCommand
             var context = new Dictionary<string, string>
             {
                 ["model"] = clip.Source,
-                ["prompts"] = parse.GetValue(prompts) ?? "(zero-shot)",
+                ["prompts"] = promptsPath ?? "(zero-shot)",
                 ["method"] = PromptMethods.Name(learner.Config.Method),
                 ["precision"] = clip.Model.PrecisionChoice.ToString(),
                 ["prompt_example"] = prompted.PromptTexts[0],
             };
-            var written = OodReport.Write(parse.GetValue(output)!, result, context);
+            var written = OodReport.Write(outputPath, result, context);
 
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{OodScores.Name(options.Score)} score, ID: {result.IdScores.Length} images of {idData.ClassNames.Count} classes ({idData.Source})")));

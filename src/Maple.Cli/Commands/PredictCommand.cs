@@ -1,14 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
-using Maple.Data;
-using Maple.Imaging;
+using Maple.Evaluation;
 using Maple.Prompting;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace Maple.Cli.Commands;
 
-/// <summary><c>maple predict</c>: the top-k classes of single images under learned prompts.</summary>
+/// <summary><c>maple predict</c>: the top-k classes of image files and folders under learned prompts.</summary>
 static class PredictCommand
 {
     public static Command Create()
@@ -17,66 +15,57 @@ static class PredictCommand
         var config = CommonOptions.Config();
         var prompts = PromptOptions.Prompts();
         var ctxInit = PromptOptions.CtxInit();
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line (default: the classes the prompts were trained on)" };
-        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
+        var classes = CommonOptions.ClassesFile("class names, one per line (default: the classes the prompts were trained on)");
+        var classNames = CommonOptions.ClassName();
         var top = new Option<int>("--top", "-k") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
-        var images = new Argument<string[]>("images") { Description = "image files", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "also write every image's logits, probabilities and top classes (.json or .csv)", HelpName = "file" };
+        var images = CommonOptions.Images(required: true);
+        var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
-        var command = new Command("predict", "Classify single images with learned prompts (or zero-shot CLIP).")
+        var command = new Command("predict", "Classify image files and folders with learned prompts (or zero-shot CLIP).")
         {
-            model, config, prompts, ctxInit, classes, classNames, top, images, precision, threads, maxImagePixels, tokenizer, device,
+            model, config, prompts, ctxInit, classes, classNames, top, output, images, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
+            // Everything that can be checked without the model is checked first: loading it can take a while.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
-            using var learner = PromptOptions.Load(parse.GetValue(prompts), parse.GetValue(ctxInit)!, clip);
-            var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), parse.GetValue(prompts), parse.GetValue(ctxInit)!);
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);
-            var transform = new EvalTransform(clip.Model.Config.Vision.ImageSize, clip.Model.Normalization);
-            var k = Math.Clamp(parse.GetValue(top), 1, names.Count);
+            var outputPath = parse.GetValue(output) is { } o ? CommonOptions.OutputFile(o, ".json", ".csv") : null;
+            var promptsPath = PromptOptions.ResolvePath(parse.GetValue(prompts));
+            var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
+            var paths = CommonOptions.ImageFiles(parse, images);
+            var batchSize = parse.GetValue(batch);
 
-            using var _ = no_grad();
-            using var textFeatures = learner.ConditionsOnImage ? null : prompted.TextFeatures();
-            var table = new Table().AddColumns("image", "class", "probability");
-            foreach (var path in parse.GetValue(images)!)
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
+            using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
+            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names);
+            var k = parse.GetValue(top);
+            var predictions = paths.Count > batchSize
+                ? ProgressDisplay.Run("classifying", paths.Count, update =>
+                    PromptedPredictor.Classify(prompted, paths, k, batchSize, parse.GetValue(loaderThreads), new BatchProgressReporter(update, "images"), cancellation))
+                : PromptedPredictor.Classify(prompted, paths, k, batchSize, parse.GetValue(loaderThreads), cancellation: cancellation);
+
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"[grey]{paths.Count} images, {names.Count} classes, {Markup.Escape(PromptMethods.Name(learner.Config.Method))} prompts, e.g. \"{Markup.Escape(prompted.PromptTexts[0])}\"[/]"));
+            AnsiConsole.Write(ZeroShotCommand.Table(predictions));
+            if (outputPath is not null)
             {
-                using var scope = NewDisposeScope();
-                var pixels = transform.Load(path).unsqueeze(0);
-                var logits = textFeatures is null ? prompted.Logits(pixels) : prompted.Logits(pixels, textFeatures);
-                var probabilities = logits.softmax(-1)[0];
-                var (values, indices) = probabilities.topk(k);
-                for (var i = 0; i < k; i++)
+                new ZeroShotReport(clip.Source, names, prompted.Templates, predictions)
                 {
-                    table.AddRow(i == 0 ? Markup.Escape(path) : "", Markup.Escape(names[(int)indices[i].item<long>()]),
-                        values[i].item<float>().ToString("P2", CultureInfo.InvariantCulture));
-                }
+                    Precision = clip.Model.PrecisionChoice,
+                    Prompts = promptsPath ?? "(zero-shot)",
+                }.Write(outputPath);
+                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
             }
-            AnsiConsole.Write(table);
             return 0;
         });
         return command;
-    }
-
-    /// <summary>--classes, else --class, else the class names recorded in the prompts file.</summary>
-    public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames, string? promptsPath, string ctxInit)
-    {
-        if (classesFile is not null)
-            return DatasetSource.ReadClassNames(classesFile);
-        if (classNames is { Length: > 0 })
-            return classNames;
-        if (promptsPath is not null)
-        {
-            using var checkpoint = PromptCheckpoint.Read(promptsPath, ctxInit);
-            if (checkpoint.ClassNames is { Count: > 0 } recorded)
-                return recorded;
-        }
-        throw new UserInputException("no classes: pass --classes FILE or --class NAME (the prompts file records none)");
     }
 }

@@ -19,25 +19,29 @@ static class TrainCommand
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
-        var nCtx = new Option<int?>("--n-ctx") { Description = "prompt tokens (text; and vision for MaPLe)" };
-        var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = "vision prompt tokens (IVLP, VPT-deep)" };
-        var depth = new Option<int?>("--depth") { Description = "prompt depth J (layers that receive new prompts)" };
-        var ctxInit = new Option<string?>("--ctx-init") { Description = "words that initialise the context (\"\" = random)" };
-        var epochs = new Option<int?>("--epochs") { Description = "epochs" };
-        var batch = new Option<int?>("--batch-size") { Description = "images per step" };
-        var lr = new Option<double?>("--lr") { Description = "base learning rate" };
-        var momentum = new Option<double?>("--momentum") { Description = "SGD momentum (0.9)" };
-        var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay (5e-4)" };
+        var nCtx = new Option<int?>("--n-ctx") { Description = $"prompt tokens (text; and vision for MaPLe) {PresetDefault}" };
+        var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = $"vision prompt tokens (IVLP, VPT-deep) {PresetDefault}" };
+        var depth = new Option<int?>("--depth")
+        {
+            Description = $"prompt depth J, the layers that receive new prompts: at most the backbone's layers (12 for ViT-B/16) {PresetDefault}",
+        };
+        var ctxInit = new Option<string?>("--ctx-init") { Description = $"words that initialise the context (\"\" = random) {PresetDefault}", HelpName = "words" };
+        var epochs = new Option<int?>("--epochs") { Description = $"epochs {PresetDefault}" };
+        var batch = new Option<int?>("--batch-size") { Description = $"images per step {PresetDefault}" };
+        var lr = new Option<double?>("--lr") { Description = $"base learning rate {PresetDefault}" };
+        var momentum = new Option<double?>("--momentum") { Description = "SGD momentum (default: 0.9)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "weight decay (default: 5e-4)" };
         var schedule = new Option<string>("--schedule") { Description = "cosine or constant", DefaultValueFactory = _ => "cosine" };
-        var warmupEpochs = new Option<int?>("--warmup-epochs") { Description = "epochs at the constant warm-up rate (1)" };
-        var warmupLr = new Option<double?>("--warmup-lr") { Description = "warm-up rate (1e-5)" };
+        var warmupEpochs = new Option<int?>("--warmup-epochs") { Description = "epochs at the constant warm-up rate (default: 1)" };
+        var warmupLr = new Option<double?>("--warmup-lr") { Description = "warm-up rate (default: 1e-5)" };
         var seed = new Option<long>("--seed") { Description = "seed of prompt init, data order and augmentation", DefaultValueFactory = _ => 1 };
         var noAugment = new Option<bool>("--no-augment") { Description = "use the evaluation transform instead of random resized crop + flip" };
         var noShuffle = new Option<bool>("--no-shuffle") { Description = "keep the data's order" };
         var locoopLambda = new Option<double>("--locoop-lambda") { Description = "weight of LoCoOp's background-entropy term (0 = off; LoCoOp uses 0.25)", DefaultValueFactory = _ => 0 };
         var locoopTopK = new Option<int?>("--locoop-top-k") { Description = "LoCoOp's top-k (default max(1, round(200 * classes / 1000)))" };
         var init = new Option<string?>("--init") { Description = "start from these prompt parameters (safetensors, authors' names)" };
-        var output = new Option<string>("--output", "-o") { Description = "output folder", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "output folder (prompts, checkpoints, logs, plots)", Required = true, HelpName = "folder" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "print the resolved recipe (preset and overrides), check it against the backbone, and exit without training" };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --output from its last checkpoint" };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var strict = new Option<bool>("--strict") { Description = "fail on an unreadable image instead of skipping it (skips are named in train.log)" };
@@ -51,9 +55,10 @@ static class TrainCommand
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer, device, memorySavingBackward,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer, device, memorySavingBackward,
         };
         data.AddTo(command);
+        HelpText.AddSection(command, PresetTable);
         command.SetAction(async (parse, cancellation) =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
@@ -80,8 +85,17 @@ static class TrainCommand
                 LoCoOpTopK = parse.GetValue(locoopTopK),
             };
             CommonOptions.NamingFlags(options.Validate);
+            var outputFolder = CommonOptions.OutputFolder(parse.GetValue(output)!);
+            var backbone = await CommonOptions.ReadModelConfigAsync(parse.GetValue(model)!, cancellation, parse.GetValue(config));
+            CommonOptions.NamingFlags(() => preset.CheckFits(backbone));
+            if (parse.GetValue(dryRun))
+            {
+                PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), [method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+                    schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK]);
+                return 0;
+            }
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
-                ? all => FewShotSampler.LoadOrCreate(parse.GetValue(output)!, all, null, k, options.Seed).Train
+                ? all => FewShotSampler.LoadOrCreate(outputFolder, all, null, k, options.Seed).Train
                 : null);
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
@@ -90,7 +104,7 @@ static class TrainCommand
             if (parse.GetValue(init) is { } initPath)
                 PromptCheckpoint.LoadInto(learner, initPath);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, dataset.ClassNames);
-            var trainer = new Trainer(prompted, dataset, options, parse.GetValue(output)!, clip.Source);
+            var trainer = new Trainer(prompted, dataset, options, outputFolder, clip.Source);
 
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"{PromptMethods.Name(learner.Config.Method)}: {dataset.Items.Count} images, {dataset.ClassNames.Count} classes, " +
@@ -116,6 +130,70 @@ static class TrainCommand
         });
         return command;
     }
+
+    const string PresetDefault = "(default: the preset's, listed below)";
+
+    /// <summary>The settings that differ between presets, one row per preset: what --help lists after the options.</summary>
+    static string PresetTable()
+    {
+        var rows = new List<string[]> { new[] { "preset", "epochs", "batch", "lr", "n_ctx", "depth", "ctx_init" } };
+        var notes = new List<string>();
+        // Zero-shot CLIP learns nothing: its row would list a recipe that changes no parameter.
+        foreach (var preset in MethodPreset.All.Values.Where(p => p.Prompts.Method != PromptMethod.ZeroShot))
+        {
+            var (p, o) = (preset.Prompts, preset.Options);
+            var tokens = p.Method == PromptMethod.Maple || p.VisionTokens == 0 ? Number(p.TextTokens)
+                : p.TextTokens == 0 ? $"vision {p.VisionTokens}" : $"{p.TextTokens} + vision {p.VisionTokens}";
+            rows.Add([preset.Name, Number(o.Epochs), Number(o.BatchSize), Number(o.LearningRate), tokens,
+                Number(Math.Max(p.TextDepth, p.VisionDepth)), p.TextTokens == 0 ? "-" : $"\"{p.CtxInit}\""]);
+            var byShots = Enumerable.Range(1, 16).GroupBy(k => MethodPreset.Get(preset.Name, k).Options.Epochs).ToList();
+            if (byShots.Count > 1)
+                notes.Add($"{preset.Name} with --shots K: " + string.Join(", ", byShots.Select((g, i) =>
+                    $"{g.Key} epochs" + (i == byShots.Count - 1 ? " above" : $" for K up to {g.Max()}"))));
+        }
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new System.Text.StringBuilder("Preset defaults (--method; a flag overrides its column; --dry-run prints the whole recipe):").AppendLine();
+        foreach (var row in rows)
+            text.Append("  ").AppendLine(string.Join("  ", row.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        foreach (var note in notes)
+            text.Append("  ").AppendLine(note);
+        return text.ToString();
+    }
+
+    /// <summary>What --dry-run prints: every setting of the run, and whether it comes from the preset, a flag or the shared defaults.</summary>
+    static void PrintRecipe(ParseResult parse, MethodPreset preset, TrainingOptions options, Maple.Clip.ClipConfig backbone, int? shots, Option[] flags)
+    {
+        var given = flags.Where(f => parse.GetResult(f) is { Implicit: false }).Select(f => f.Name).ToHashSet();
+        var p = preset.Prompts;
+        var table = new Table().AddColumns("setting", "value", "from");
+        void Row(string name, string value, string flag, bool byPreset = false) =>
+            table.AddRow(Markup.Escape(name), Markup.Escape(value), given.Contains(flag) ? Markup.Escape(flag) : byPreset ? $"preset {Markup.Escape(preset.Name)}" : "default");
+        Row("method", PromptMethods.Name(p.Method), "--method", byPreset: true);
+        Row("n_ctx", p.VisionTokens == 0 || p.Method == PromptMethod.Maple ? Number(p.TextTokens) : $"text {p.TextTokens}, vision {p.VisionTokens}",
+            given.Contains("--n-ctx-vision") ? "--n-ctx-vision" : "--n-ctx", byPreset: true);
+        Row("depth", p.TextDepth == p.VisionDepth || p.VisionDepth == 0 || p.TextDepth == 0 ? Number(Math.Max(p.TextDepth, p.VisionDepth)) : $"text {p.TextDepth}, vision {p.VisionDepth}",
+            "--depth", byPreset: true);
+        Row("ctx_init", p.TextTokens == 0 ? "-" : $"\"{p.CtxInit}\"", "--ctx-init", byPreset: true);
+        Row("epochs", Number(options.Epochs), "--epochs", byPreset: true);
+        Row("batch_size", Number(options.BatchSize), "--batch-size", byPreset: true);
+        Row("lr", Number(options.LearningRate), "--lr", byPreset: true);
+        Row("momentum", Number(options.Momentum), "--momentum");
+        Row("weight_decay", Number(options.WeightDecay), "--weight-decay");
+        Row("schedule", options.Schedule.ToString().ToLowerInvariant(), "--schedule");
+        Row("warmup_epochs", Number(options.WarmupEpochs), "--warmup-epochs");
+        Row("warmup_lr", Number(options.WarmupLearningRate), "--warmup-lr");
+        Row("seed", Number(options.Seed), "--seed");
+        Row("augment", options.Augment ? "random resized crop + flip" : "none", "--no-augment");
+        Row("shuffle", options.Shuffle ? "yes" : "no", "--no-shuffle");
+        Row("locoop_lambda", Number(options.LoCoOpLambda), "--locoop-lambda");
+        table.AddRow("shots", shots is { } k ? Number(k) + " per class" : "all images", shots is null ? "default" : "--shots");
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"recipe of {preset.Name} for a backbone of {backbone.Text.Layers} text and {backbone.Vision.Layers} vision layers:")));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("dry run: nothing trained (without --dry-run, this recipe trains)");
+    }
+
+    static string Number(double value) => value.ToString("G", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
     static ScheduleKind ParseSchedule(string text) => text.ToLowerInvariant() switch
     {

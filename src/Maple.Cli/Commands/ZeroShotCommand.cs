@@ -14,18 +14,14 @@ static class ZeroShotCommand
     {
         var model = CommonOptions.Model();
         var config = CommonOptions.Config();
-        var classes = new Option<string?>("--classes") { Description = "class names, one per line" };
-        var classNames = new Option<string[]>("--class") { Description = "a class name (repeat for several)", AllowMultipleArgumentsPerToken = true };
-        var images = new Option<string[]>("--images", "-i")
-        {
-            Description = "image files and folders (a folder: every image inside, sorted)",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
+        var classes = CommonOptions.ClassesFile("class names, one per line");
+        var classNames = CommonOptions.ClassName();
+        var images = CommonOptions.Images(required: false);
+        var oldImages = DeprecatedSpellings.Hidden("the image files and folders as arguments", "--images", "-i");
         var template = PromptOptions.Template($"\"{PromptTemplates.Default}\"");
         var templates = PromptOptions.Templates();
         var top = new Option<int>("--top", "-k") { Description = "classes to show per image", DefaultValueFactory = _ => 5 };
-        var output = new Option<string?>("--output", "-o") { Description = "also write every image's logits, probabilities and top classes (.json or .csv)" };
+        var output = new Option<string?>("--output", "-o") { Description = "also write every image's logits, probabilities and top classes (.json or .csv)", HelpName = "file" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 32 };
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
@@ -36,22 +32,18 @@ static class ZeroShotCommand
 
         var command = new Command("zeroshot", "Classify images zero-shot with CLIP and prompt templates (no learned prompts).")
         {
-            model, config, classes, classNames, images, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
+            model, config, classes, classNames, images, oldImages, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             // Everything that can be checked without the model is checked first: loading it can take a while.
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var names = ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
+            var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames));
             var templateList = PromptOptions.ResolveTemplates(parse, template, templates) ?? [PromptTemplates.Default];
             var k = parse.GetValue(top);
-            if (k < 1)
-                throw new UserInputException($"--top must be at least 1, not {k}");
-            var outputPath = parse.GetValue(output);
-            if (outputPath is not null && !ZeroShotReport.IsSupportedOutput(outputPath))
-                throw new UserInputException($"{outputPath}: --output must end in .json or .csv");
-            var paths = ImageFiles.Expand(parse.GetValue(images)!);
+            var outputPath = parse.GetValue(output) is { } o ? CommonOptions.OutputFile(o, ".json", ".csv") : null;
+            var paths = CommonOptions.ImageFiles(parse, images, oldImages);
             var batchSize = parse.GetValue(batch);
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
@@ -79,23 +71,8 @@ static class ZeroShotCommand
         return command;
     }
 
-    /// <summary>--classes or --class (one of them).</summary>
-    public static IReadOnlyList<string> ResolveClasses(string? classesFile, string[]? classNames)
-    {
-        if (classesFile is not null && classNames is { Length: > 0 })
-            throw new UserInputException("pass either --classes FILE or --class NAME, not both");
-        if (classesFile is not null)
-            return DatasetSource.ReadClassNames(classesFile);
-        if (classNames is { Length: > 0 })
-        {
-            if (classNames.Any(string.IsNullOrWhiteSpace))
-                throw new UserInputException("--class: a class name is blank");
-            return classNames;
-        }
-        throw new UserInputException("no classes: pass --classes FILE (one name per line) or --class NAME");
-    }
-
-    static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)
+    /// <summary>Each image's best classes, one row per class.</summary>
+    internal static Table Table(IReadOnlyList<ZeroShotPrediction> predictions)
     {
         var table = new Table().AddColumns("image", "#", "class", "probability");
         foreach (var p in predictions)

@@ -8,7 +8,7 @@ namespace Maple.Evaluation;
 /// <summary>
 /// The features <c>maple embed</c> writes: a safetensors file with <c>image_features</c> F32 [N, E] and/or
 /// <c>text_features</c> F32 [T, E], and in <c>__metadata__</c> the model, whether rows are normalised, and the
-/// image paths and texts of the rows as JSON arrays of strings.
+/// image paths and texts of the rows as JSON arrays of strings (and the learned prompts, when the features were computed under some).
 /// </summary>
 public static class EmbeddingFile
 {
@@ -32,9 +32,10 @@ public static class EmbeddingFile
     /// <param name="imageFeatures">[images, embed] features, or null.</param>
     /// <param name="texts">The text of each row of <paramref name="textFeatures"/>.</param>
     /// <param name="textFeatures">[texts, embed] features, or null.</param>
+    /// <param name="prompts">The learned prompts the features were computed under (recorded as <c>prompts</c>), or null for plain CLIP.</param>
     /// <exception cref="ArgumentException">Nothing to write, or the rows and their labels do not match.</exception>
     public static void Write(string path, string model, bool normalized, IReadOnlyList<string>? imagePaths, Tensor? imageFeatures,
-        IReadOnlyList<string>? texts, Tensor? textFeatures)
+        IReadOnlyList<string>? texts, Tensor? textFeatures, string? prompts = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(model);
@@ -46,6 +47,8 @@ public static class EmbeddingFile
             ["model"] = model,
             ["normalized"] = normalized ? "true" : "false",
         };
+        if (prompts is not null)
+            metadata["prompts"] = prompts;
         Add(ImageFeaturesKey, imageFeatures, ImagePathsKey, imagePaths, "image paths");
         Add(TextFeaturesKey, textFeatures, TextsKey, texts, "texts");
         try

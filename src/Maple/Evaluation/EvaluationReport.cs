@@ -21,6 +21,7 @@ public static class EvaluationReport
         var json = new JsonObject
         {
             ["accuracy"] = m.Accuracy,
+            ["top5_accuracy"] = result.Top5Accuracy,
             ["macro_f1"] = m.MacroF1,
             ["count"] = m.Count,
             ["classes"] = new JsonArray(classNames.Select(n => (JsonNode)n!).ToArray()),

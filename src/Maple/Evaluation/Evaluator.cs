@@ -19,7 +19,38 @@ public sealed record EvaluationProgress(int Done, int Total, int Correct, double
 /// <param name="Labels">True labels.</param>
 /// <param name="Predictions">Top-1 prediction of each image.</param>
 /// <param name="Metrics">Accuracy and the rest.</param>
-public sealed record EvaluationResult(float[,] Logits, int[] Labels, int[] Predictions, ClassificationMetrics Metrics);
+public sealed record EvaluationResult(float[,] Logits, int[] Labels, int[] Predictions, ClassificationMetrics Metrics)
+{
+    /// <summary>Top-5 accuracy in [0, 1]: the share of images whose class is among their five highest logits.</summary>
+    public double Top5Accuracy => TopKAccuracy(5);
+
+    /// <summary>
+    /// The share of images whose true class is among their <paramref name="k"/> highest logits (all of them when
+    /// there are at most k classes). A tie with the true class counts in its favour: its rank is the number of
+    /// classes scored strictly higher.
+    /// </summary>
+    public double TopKAccuracy(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var (images, classes) = (Logits.GetLength(0), Logits.GetLength(1));
+        if (images == 0)
+            return double.NaN;
+        var hits = 0;
+        for (var i = 0; i < images; i++)
+        {
+            var truth = Logits[i, Labels[i]];
+            var higher = 0;
+            for (var c = 0; c < classes; c++)
+            {
+                if (Logits[i, c] > truth)
+                    higher++;
+            }
+            if (higher < k)
+                hits++;
+        }
+        return (double)hits / images;
+    }
+}
 
 /// <summary>
 /// Scores a dataset with a prompted CLIP. The text features are computed once for the whole evaluation:

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Maple.Clip;
 using Maple.Data;
 using Maple.Imaging;
+using Maple.Prompting;
 using Maple.Tokenization;
 using Maple.Training;
 using static TorchSharp.torch;
@@ -9,8 +10,9 @@ using static TorchSharp.torch;
 namespace Maple.Evaluation;
 
 /// <summary>
-/// Plain CLIP features of images and texts (no learned prompts), in batches: what <c>maple embed</c> writes and
-/// what zero-shot classification is built on. Results are fp32 on the CPU whatever the model's precision.
+/// CLIP features of images and texts, in batches: what <c>maple embed</c> writes and what zero-shot classification
+/// is built on. Plain CLIP's by default; under learned prompts when <see cref="Prompts"/> is set. Results are fp32
+/// on the CPU whatever the model's precision.
 /// </summary>
 public sealed class FeatureExtractor
 {
@@ -32,6 +34,13 @@ public sealed class FeatureExtractor
     /// <summary>The frozen CLIP.</summary>
     public ClipModel Model { get; }
 
+    /// <summary>
+    /// Learned prompts the features are computed under (the caller's to dispose), or null for plain CLIP: images
+    /// through the prompts' vision branch, each text worded as a class name by the prompts (as they word their
+    /// classes, e.g. MaPLe's learned context before it), so that a text's feature is the classifier's row for it.
+    /// </summary>
+    public PromptLearner? Prompts { get; init; }
+
     /// <summary>The tokenizer of the prompts.</summary>
     public ClipTokenizer Tokenizer { get; }
 
@@ -49,7 +58,7 @@ public sealed class FeatureExtractor
         ArgumentNullException.ThrowIfNull(pixels);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var features = Model.EncodeImage(pixels);
+        var features = Model.EncodeImage(pixels, Prompts?.VisionPrompts());
         return (normalize ? ClipModel.Normalize(features) : features.to(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
@@ -85,11 +94,14 @@ public sealed class FeatureExtractor
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellation">Checked between batches.</param>
     /// <exception cref="PromptTooLongException">A prompt does not fit the text encoder's context.</exception>
+    /// <exception cref="UserInputException">Under prompts that condition the text on each image (CoCoOp).</exception>
     public Tensor TextFeatures(IReadOnlyList<string> texts, bool normalize = false, int batchSize = 256,
         IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (Prompts is { ConditionsOnImage: true })
+            throw new UserInputException($"{PromptMethods.Name(Prompts.Config.Method)} prompts condition the text on each image, so a text has no feature of its own under them");
         var parts = new List<Tensor>();
         try
         {
@@ -100,7 +112,7 @@ public sealed class FeatureExtractor
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var chunk = texts.Skip(start).Take(batchSize).ToList();
-                var features = Model.EncodeText(Tokenizer.Tokenize(chunk, Model.Config.Text.ContextLength));
+                var features = Prompts is null ? Model.EncodeText(Tokenizer.Tokenize(chunk, Model.Config.Text.ContextLength)) : PromptedTextFeatures(chunk);
                 parts.Add((normalize ? ClipModel.Normalize(features) : features.to(ScalarType.Float32)).DetachFromDisposeScope());
                 var done = start + chunk.Count;
                 progress?.Report(new BatchProgress(done, texts.Count, done / clock.Elapsed.TotalSeconds));
@@ -114,12 +126,23 @@ public sealed class FeatureExtractor
         }
     }
 
+    Tensor PromptedTextFeatures(IReadOnlyList<string> texts)
+    {
+        using var prompted = new PromptedClip(Model, Prompts!, Tokenizer, texts);
+        return prompted.TextFeatures();
+    }
+
     /// <summary>
     /// Decodes the files a batch at a time (on a background thread, ahead of the consumer) and hands each batch
     /// [n, 3, size, size] with the index of its first file to <paramref name="body"/>, which must not keep it.
     /// </summary>
     internal void ForEachImageBatch(IReadOnlyList<string> imagePaths, int batchSize, int loaderThreads, IProgress<BatchProgress>? progress,
-        CancellationToken cancellation, Action<int, Tensor> body)
+        CancellationToken cancellation, Action<int, Tensor> body) =>
+        ForEachImageBatch(Transform, imagePaths, batchSize, loaderThreads, progress, cancellation, body);
+
+    /// <summary>As the instance method, with <paramref name="transform"/> preparing the images.</summary>
+    internal static void ForEachImageBatch(EvalTransform transform, IReadOnlyList<string> imagePaths, int batchSize, int loaderThreads,
+        IProgress<BatchProgress>? progress, CancellationToken cancellation, Action<int, Tensor> body)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -127,7 +150,7 @@ public sealed class FeatureExtractor
         if (imagePaths.Count == 0)
             return;
         var items = imagePaths.Select(p => new LabeledImage(p, 0)).ToList();
-        using var loader = BatchLoader.InOrder(items, batchSize, Transform, loaderThreads);
+        using var loader = BatchLoader.InOrder(items, batchSize, transform, loaderThreads);
         var clock = Stopwatch.StartNew();
         var done = 0;
         while (loader.Next() is { } batch)

@@ -105,7 +105,7 @@ public sealed class ZeroShotClassifier : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         using var scope = NewDisposeScope();
-        return Predictions(Logits(pixels), null, top);
+        return ZeroShotPrediction.FromLogits(Logits(pixels), null, ClassNames, top);
     }
 
     /// <summary>Classifies image files, decoded and transformed a batch at a time, in the order given.</summary>
@@ -126,7 +126,7 @@ public sealed class ZeroShotClassifier : IDisposable
         {
             var logits = Logits(pixels);
             var paths = Enumerable.Range(start, (int)pixels.shape[0]).Select(i => imagePaths[i]).ToList();
-            results.AddRange(Predictions(logits, paths, top));
+            results.AddRange(ZeroShotPrediction.FromLogits(logits, paths, ClassNames, top));
         });
         return results;
     }
@@ -137,24 +137,5 @@ public sealed class ZeroShotClassifier : IDisposable
         _textFeatures.Dispose();
         _prompted.Dispose();
         _learner.Dispose();
-    }
-
-    List<ZeroShotPrediction> Predictions(Tensor logits, IReadOnlyList<string>? paths, int top)
-    {
-        var classes = ClassNames.Count;
-        var k = Math.Min(top, classes);
-        var values = logits.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        // In fp64 so that each row's probabilities sum to 1 to within fp32 rounding.
-        var probabilities = logits.to(ScalarType.Float64).softmax(-1).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        var results = new List<ZeroShotPrediction>();
-        for (var i = 0; i < (int)logits.shape[0]; i++)
-        {
-            var rowLogits = values.AsSpan(i * classes, classes).ToArray();
-            var rowProbabilities = probabilities.AsSpan(i * classes, classes).ToArray();
-            var best = Enumerable.Range(0, classes).OrderByDescending(c => rowProbabilities[c])
-                .Take(k).Select(c => new ClassScore(c, ClassNames[c], rowProbabilities[c])).ToList();
-            results.Add(new ZeroShotPrediction(paths?[i], rowLogits, rowProbabilities, best));
-        }
-        return results;
     }
 }

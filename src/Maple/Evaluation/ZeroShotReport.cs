@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Maple.Evaluation;
 
 /// <summary>
-/// The results of zero-shot classification as a file: JSON with every image's logits, probabilities and top
+/// The results of classifying unlabelled images (zero-shot CLIP or learned prompts) as a file: JSON with every image's logits, probabilities and top
 /// classes, or CSV with one row per image (path, top-1, its probability, then one logit column per class).
 /// Files are written atomically.
 /// </summary>
@@ -45,6 +45,9 @@ public sealed class ZeroShotReport
     /// <summary>The precision the model computed in, recorded in the JSON when set.</summary>
     public PrecisionChoice? Precision { get; init; }
 
+    /// <summary>The learned prompts file the classes were worded with, recorded in the JSON when set.</summary>
+    public string? Prompts { get; init; }
+
     /// <summary>Whether <see cref="Write"/> knows the format of <paramref name="path"/> (<c>.json</c> or <c>.csv</c>).</summary>
     public static bool IsSupportedOutput(string path) => IsJson(path) || IsCsv(path);
 
@@ -61,7 +64,7 @@ public sealed class ZeroShotReport
     }
 
     /// <summary>
-    /// Writes <c>{model, precision, classes, templates, images: [{path, logits, probabilities, top: [{class, probability}]}]}</c>.
+    /// Writes <c>{model, precision, prompts, classes, templates, images: [{path, logits, probabilities, top: [{class, probability}]}]}</c>.
     /// </summary>
     public void WriteJson(string path) =>
         AtomicFile.Write(path, stream =>
@@ -71,6 +74,8 @@ public sealed class ZeroShotReport
             json.WriteString("model", Model);
             if (Precision is not null)
                 json.WriteString("precision", Precision.ToString());
+            if (Prompts is not null)
+                json.WriteString("prompts", Prompts);
             WriteStrings(json, "classes", ClassNames);
             WriteStrings(json, "templates", Templates);
             json.WriteStartArray("images");

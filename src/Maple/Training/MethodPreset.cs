@@ -1,3 +1,4 @@
+using Maple.Clip;
 using Maple.Prompting;
 
 namespace Maple.Training;
@@ -85,6 +86,28 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         prompts.ValidateMethod(Name);
         var options = epochs is { } epochCount ? Options with { Epochs = epochCount } : Options;
         return this with { Prompts = prompts, Options = options };
+    }
+
+    /// <summary>
+    /// Checks that the prompts fit a backbone of <paramref name="clip"/>'s dimensions. A prompt depth beyond its
+    /// layers (the presets follow the paper's 12-layer ViT-B/16) is refused as the setting <c>Depth</c>, the one
+    /// <see cref="Adapt"/> takes, naming the layer count.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The depth exceeds the backbone's layers.</exception>
+    /// <exception cref="UserInputException">Another setting the backbone cannot hold.</exception>
+    public void CheckFits(ClipConfig clip)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        var depth = Math.Max(Prompts.TextDepth, Prompts.VisionDepth);
+        var limit = Math.Min(Prompts.TextDepth > 0 ? clip.Text.Layers : int.MaxValue, Prompts.VisionDepth > 0 ? clip.Vision.Layers : int.MaxValue);
+        if (depth > limit)
+        {
+            var presetDepth = All.TryGetValue(Name, out var preset) ? Math.Max(preset.Prompts.TextDepth, preset.Prompts.VisionDepth) : 0;
+            var why = presetDepth == depth ? $"; {Name}'s depth {depth} is the paper's, for ViT-B/16's 12 layers" : "";
+            throw new InvalidSettingException("Depth",
+                $"must be at most {limit} for this backbone (its encoders have {clip.Text.Layers} text and {clip.Vision.Layers} vision layers){why}", depth);
+        }
+        Prompts.Validate(clip, Name);
     }
 
     /// <summary>Whether the preset inserts prompts beyond the input layer (its depth is a setting of the method).</summary>

@@ -46,8 +46,11 @@ public sealed class Trainer
         _description = Describe(model, data, options, backbone);
     }
 
+    /// <summary>The file name of a run's final prompts, in its output folder.</summary>
+    public const string FinalPromptsFileName = "prompt.safetensors";
+
     /// <summary>The final prompts' path.</summary>
-    public string FinalPromptsPath => Path.Combine(_output, "prompt.safetensors");
+    public string FinalPromptsPath => Path.Combine(_output, FinalPromptsFileName);
 
     /// <summary>Steps per epoch (the last partial batch is dropped).</summary>
     public int StepsPerEpoch => _data.Items.Count / _options.BatchSize;

@@ -132,19 +132,19 @@ public sealed class ErrorReportingTests
     {
         var (code, error) = await CliRunner.RunAsync("train", "--model", "m", "--output", "o", "--epochs", "many");
         Assert.Equal(1, code);
-        Assert.Equal($"error: --epochs: 'many' is not a whole number{Environment.NewLine}see 'maple train --help'{Environment.NewLine}", error);
+        Assert.Equal($"error: --epochs: 'many' is not a whole number{Environment.NewLine}usage: maple train --model <model> --output <folder> [options]; see 'maple train --help'{Environment.NewLine}", error);
 
-        (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", "m", "--data-root", "r", "--out", "o", "--seeds", "x");
+        (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", "m", "--data-root", "r", "--output", "o", "--seeds", "x");
         Assert.Equal(1, code);
-        Assert.Equal($"error: --seeds: 'x' is not a whole number{Environment.NewLine}see 'maple benchmark base2novel --help'{Environment.NewLine}", error);
+        Assert.Equal($"error: --seeds: 'x' is not a whole number{Environment.NewLine}usage: maple benchmark base2novel --model <model> --data-root <folder> --output <folder> [options]; see 'maple benchmark base2novel --help'{Environment.NewLine}", error);
 
         (code, error) = await CliRunner.RunAsync("eval", "--model", "m", "--data", "d", "--output", "r.json", "--batch-size", "0");
         Assert.Equal(1, code);
-        Assert.Equal($"error: --batch-size must be at least 1 (got 0){Environment.NewLine}see 'maple eval --help'{Environment.NewLine}", error);
+        Assert.Equal($"error: --batch-size must be at least 1 (got 0){Environment.NewLine}usage: maple eval --model <model> [options]; see 'maple eval --help'{Environment.NewLine}", error);
 
         (code, error) = await CliRunner.RunAsync("train", "--model", "m", "--data", "d", "--output", "o", "--threads", "100000");
         Assert.Equal(1, code);
-        Assert.Equal($"error: --threads must be from 0 to 1024 (got 100000){Environment.NewLine}see 'maple train --help'{Environment.NewLine}", error);
+        Assert.Equal($"error: --threads must be from 0 to 1024 (got 100000){Environment.NewLine}usage: maple train --model <model> --output <folder> [options]; see 'maple train --help'{Environment.NewLine}", error);
 
         (code, error) = await CliRunner.RunAsync("train", "--data", "d");
         Assert.Equal(1, code);
@@ -205,7 +205,7 @@ public sealed class ErrorReportingTests
         using var temp = new TempFolder();
         using (RunLock.Acquire(temp["bench"]))
         {
-            var (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", temp["none"], "--out", temp["bench"]);
+            var (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", temp["none"], "--output", temp["bench"]);
             Assert.Equal(1, code);
             Assert.StartsWith($"error: {temp["bench"]} is in use by another run (PID {Environment.ProcessId} on {Environment.MachineName} since ", error);
         }

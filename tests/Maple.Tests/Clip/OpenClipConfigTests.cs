@@ -160,7 +160,7 @@ public sealed class OpenClipConfigTests : IDisposable
         var path = _temp["ViT-gelu.safetensors"];
         File.Copy(Weights("gelu"), path);
         var images = Path.Combine(Fixtures.Preprocess, "images", "astronaut.png");
-        string[] common = ["embed", "-m", path, "--tokenizer", Fixtures.Tokenizer, "--images", images, "--precision", "fp32", "-o", _temp["features.safetensors"]];
+        string[] common = ["embed", "-m", path, "--tokenizer", Fixtures.Tokenizer, images, "--precision", "fp32", "-o", _temp["features.safetensors"]];
 
         var (refused, error) = await CliRunner.RunAsync(common);
         var (loaded, loadError) = await CliRunner.RunAsync([.. common, "--config", Config("gelu")]);

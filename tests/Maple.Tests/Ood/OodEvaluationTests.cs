@@ -22,7 +22,7 @@ public sealed class OodEvaluationTests
         var sets = new[] { new NamedDataset("flat", data) };
         var error = Assert.Throws<UserInputException>(() => OodEvaluation.Run(fixture.Clip, learner, fixture.Tokenizer, data, sets,
             new OodScoreOptions(OodScore.Mcm)));
-        Assert.Contains("--id-classes", error.Message);
+        Assert.Contains("needs at least 2 ID classes", error.Message);
         // Max-logit has no softmax and works with one class.
         var result = OodEvaluation.Run(fixture.Clip, learner, fixture.Tokenizer, data, sets,
             new OodScoreOptions(OodScore.MaxLogit));

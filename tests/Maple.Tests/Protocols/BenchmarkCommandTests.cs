@@ -13,7 +13,7 @@ public sealed class BenchmarkCommandTests
         using var temp = new TempFolder();
         var (code, error) = await CliRunner.RunAsync("benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root,
             "--datasets", "eurosat", "--method", "zeroshot", "maple", "--depth", "2", "--seeds", "1", "--epochs", "1",
-            "--out", temp["out"], "--precision", "fp32");
+            "--output", temp["out"], "--precision", "fp32");
         Assert.True(code == 0, error);
 
         var markdown = File.ReadAllText(temp["out/base2novel.md"]);
@@ -36,7 +36,7 @@ public sealed class BenchmarkCommandTests
         using var temp = new TempFolder();
         var (code, error) = await CliRunner.RunAsync("benchmark", "few-shot", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root,
             "--datasets", "eurosat", "dtd", "--method", "zeroshot", "--seeds", "1", "--shots", "1", "--templates", "imagenet-select",
-            "--template", "a {} seen from above.", "--out", temp["out"], "--precision", "fp32");
+            "--template", "a {} seen from above.", "--output", temp["out"], "--precision", "fp32");
         Assert.True(code == 0, error);
 
         var expected = string.Join(" | ", [.. Maple.Prompting.PromptTemplates.ImageNetSelect, "a {} seen from above."]);
@@ -56,7 +56,7 @@ public sealed class BenchmarkCommandTests
         // EuroSAT's class folders as a plain image folder: 4 classes of 5 images; 1 shot leaves 4 per class to score.
         var id = Path.Combine(data.Root, "eurosat", "2750");
         var (code, error) = await CliRunner.RunAsync("benchmark", "ood", "--model", Fixtures.TinyMapleModel, "--id", id, "--ood", data.FlatOod,
-            "--method", "zeroshot", "--seeds", "1", "2", "--shots", "1", "--score", "energy", "--out", temp["out"], "--precision", "fp32");
+            "--method", "zeroshot", "--seeds", "1", "2", "--shots", "1", "--score", "energy", "--output", temp["out"], "--precision", "fp32");
         Assert.True(code == 0, error);
 
         using var json = JsonDocument.Parse(File.ReadAllText(temp["out/ood-energy.json"]));
@@ -75,7 +75,7 @@ public sealed class BenchmarkCommandTests
         using var data = new ProtocolData();
         using var temp = new TempFolder();
         string[] args = ["benchmark", "base2novel", "--model", Fixtures.TinyMapleModel, "--data-root", data.Root, "--datasets", "eurosat",
-            "--seeds", "1", "--out", temp["out"], "--precision", "fp32"];
+            "--seeds", "1", "--output", temp["out"], "--precision", "fp32"];
         if (depth.Length > 0)
             args = [.. args, depth, "2"];
         if (shots.Length > 0)
@@ -92,7 +92,7 @@ public sealed class BenchmarkCommandTests
         using var temp = new TempFolder();
         var missing = temp["no-such-folder"];
         var (code, error) = await CliRunner.RunAsync("benchmark", "ood", "--model", Fixtures.TinyMapleModel, "--id", missing, "--ood", data.FlatOod,
-            "--method", "zeroshot", "--seeds", "1", "--shots", "1", "--out", temp["out"], "--precision", "fp32");
+            "--method", "zeroshot", "--seeds", "1", "--shots", "1", "--output", temp["out"], "--precision", "fp32");
         Assert.Equal(1, code);
         Assert.Equal($"error: --id must be a benchmark name (with a data root), an image folder or a split file (got {missing}){Environment.NewLine}", error);
     }

@@ -126,4 +126,31 @@ public sealed class MethodPresetTests
         var error = Assert.Throws<InvalidDataException>(() => PromptCheckpoint.Read(path));
         Assert.Equal($"{path}: metadata: CoOp prompts the text input only: its prompt depth must be 1 (got 2; deep-language or ivlp learn deeper prompts)", error.Message);
     }
+
+    [Theory]
+    [InlineData("maple", null, "Depth must be at most 6 for this backbone (its encoders have 6 text and 6 vision layers); maple's depth 9 is the paper's, for ViT-B/16's 12 layers (got 9)")]
+    [InlineData("ivlp", 8, "Depth must be at most 6 for this backbone (its encoders have 6 text and 6 vision layers) (got 8)")]
+    [InlineData("vpt-deep", null, "Depth must be at most 6 for this backbone (its encoders have 6 text and 6 vision layers); vpt-deep's depth 12 is the paper's, for ViT-B/16's 12 layers (got 12)")]
+    public void ADepthBeyondTheBackboneIsTheDepthSettingWithTheLayerCount(string method, int? depth, string expected)
+    {
+        var backbone = Backbone(textLayers: 6, visionLayers: 6);
+        var error = Assert.Throws<InvalidSettingException>(() => MethodPreset.Get(method).Adapt(depth: depth).CheckFits(backbone));
+        Assert.Equal("Depth", error.Setting);
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void ADepthFitsWhenEachPromptedEncoderHasTheLayers()
+    {
+        MethodPreset.Get("maple").Adapt(depth: 6).CheckFits(Backbone(6, 6));
+        MethodPreset.Get("maple").CheckFits(Backbone(24, 24)); // ViT-L/14: the paper's depth 9 fits
+        MethodPreset.Get("deep-language").CheckFits(Backbone(12, 3)); // text prompts only: the image encoder's depth does not matter
+        MethodPreset.Get("coop").CheckFits(Backbone(3, 3));
+        Assert.Throws<InvalidSettingException>(() => MethodPreset.Get("vpt-deep").CheckFits(Backbone(12, 3)));
+    }
+
+    static Maple.Clip.ClipConfig Backbone(int textLayers, int visionLayers) => new(
+        new Maple.Clip.ClipTextConfig(49408, 512, textLayers, 8, 2048, 77, "quick_gelu", 1e-5),
+        new Maple.Clip.ClipVisionConfig(768, visionLayers, 12, 3072, 224, 16, "quick_gelu", 1e-5),
+        512);
 }

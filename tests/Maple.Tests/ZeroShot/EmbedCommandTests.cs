@@ -17,8 +17,8 @@ public sealed class EmbedCommandTests : IDisposable
         var textsFile = _temp.Write("texts.txt", "a photo of a dog.\n\nthe toy sea lion.\n");
         var output = _temp.Combine("features.safetensors");
 
-        var (code, error) = await CliRunner.RunAsync("embed", "-m", Fixtures.TinyMapleModel, "--images", _temp.Combine("images"),
-            "--texts", "a photo of a cat.", "a photo of a goldfish.", "--texts-file", textsFile, "--precision", "fp32", "--batch-size", "2", "-o", output);
+        var (code, error) = await CliRunner.RunAsync("embed", "-m", Fixtures.TinyMapleModel, _temp.Combine("images"),
+            "--text", "a photo of a cat.", "--text", "a photo of a goldfish.", "--texts-file", textsFile, "--precision", "fp32", "--batch-size", "2", "-o", output);
 
         Assert.True(code == 0, error);
         using var scope = NewDisposeScope();
@@ -43,7 +43,7 @@ public sealed class EmbedCommandTests : IDisposable
     public async Task NormalizeGivesUnitRowsAndTextsAlone()
     {
         var output = _temp.Combine("texts.safetensors");
-        var (code, error) = await CliRunner.RunAsync("embed", "-m", Fixtures.TinyMapleModel, "--texts", "a cat", "a dog", "--normalize",
+        var (code, error) = await CliRunner.RunAsync("embed", "-m", Fixtures.TinyMapleModel, "--text", "a cat", "--text", "a dog", "--normalize",
             "--precision", "fp32", "-o", output);
 
         Assert.True(code == 0, error);

@@ -24,7 +24,7 @@ public sealed class ZeroShotCommandTests : IDisposable
         var output = _temp.Combine("results.json");
 
         var (code, error) = await CliRunner.RunAsync("zeroshot", "--model", Fixtures.TinyMapleModel, "--classes", classes,
-            "--images", _temp.Combine("images"), "--top", "3", "--precision", "fp32", "--output", output);
+            _temp.Combine("images"), "--top", "3", "--precision", "fp32", "--output", output);
 
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(File.ReadAllText(output));
@@ -62,8 +62,8 @@ public sealed class ZeroShotCommandTests : IDisposable
         string[] templates = ["a photo of a {}.", "itap of my {}."];
 
         // Two images per batch: the progress bar and a batch boundary.
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "sea_lion", "goldfish", "--class", "cheeseburger",
-            "--images", _images[2], _images[0], _images[1], "--template", templates[0], "--template", templates[1],
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "sea_lion", "--class", "goldfish", "--class", "cheeseburger",
+            _images[2], _images[0], _images[1], "--template", templates[0], "--template", templates[1],
             "--batch-size", "2", "--precision", "fp32", "-o", output);
 
         Assert.True(code == 0, error);
@@ -90,8 +90,8 @@ public sealed class ZeroShotCommandTests : IDisposable
     public async Task ImageNetTemplatesAreAllUsed()
     {
         var output = _temp.Combine("imagenet.json");
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", "dog",
-            "--images", _images[0], "--templates", "imagenet", "--precision", "fp32", "-o", output);
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", "--class", "dog",
+            _images[0], "--templates", "imagenet", "--precision", "fp32", "-o", output);
 
         Assert.True(code == 0, error);
         using var json = JsonDocument.Parse(File.ReadAllText(output));
@@ -104,7 +104,7 @@ public sealed class ZeroShotCommandTests : IDisposable
     public async Task MissingClassListIsNamed()
     {
         var missing = _temp.Combine("no-such-classes.txt");
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--classes", missing, "--images", _images[0]);
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--classes", missing, _images[0]);
         Assert.Equal(1, code);
         Assert.Contains(missing, error);
         Assert.Contains("not found", error);
@@ -114,7 +114,7 @@ public sealed class ZeroShotCommandTests : IDisposable
     public async Task EmptyClassListIsNamed()
     {
         var empty = _temp.Write("empty.txt", "\n  \n");
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--classes", empty, "--images", _images[0]);
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--classes", empty, _images[0]);
         Assert.Equal(1, code);
         Assert.Contains(empty, error);
         Assert.Contains("empty", error);
@@ -123,7 +123,7 @@ public sealed class ZeroShotCommandTests : IDisposable
     [Fact]
     public async Task NoClassesAreReported()
     {
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--images", _images[0]);
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, _images[0]);
         Assert.Equal(1, code);
         Assert.Contains("--classes", error);
     }
@@ -134,7 +134,7 @@ public sealed class ZeroShotCommandTests : IDisposable
         var broken = _temp.CopyImages("broken", "broken_truncated.jpg")[0];
         var output = _temp.Combine("never.json");
         var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat",
-            "--images", _images[0], broken, "-o", output);
+            _images[0], broken, "-o", output);
         Assert.Equal(1, code);
         Assert.Contains(broken, error);
         Assert.DoesNotContain("   at ", error);
@@ -145,15 +145,15 @@ public sealed class ZeroShotCommandTests : IDisposable
     public async Task MissingImageAndBadOutputAreNamed()
     {
         var missing = _temp.Combine("missing.png");
-        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", "--images", missing);
+        var (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", missing);
         Assert.Equal(1, code);
         Assert.Contains(missing, error);
 
-        (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", "--images", _images[0], "-o", "out.txt");
+        (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", _images[0], "-o", "out.txt");
         Assert.Equal(1, code);
         Assert.Contains("out.txt", error);
 
-        (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", "--images", _images[0], "--template", "a cat");
+        (code, error) = await CliRunner.RunAsync("zeroshot", "-m", Fixtures.TinyMapleModel, "--class", "cat", _images[0], "--template", "a cat");
         Assert.Equal(1, code);
         Assert.Contains("{}", error);
     }

@@ -44,7 +44,7 @@ public static class OodEvaluation
             throw new UserInputException("no OOD sets given");
         if (model.ClassNames.Count < 2 && options.Score is OodScore.Mcm or OodScore.GlMcm)
             throw new UserInputException(
-                $"{OodScores.Name(options.Score)} needs at least 2 ID classes (a softmax over one class is always 1); {id.Source} has {model.ClassNames.Count} (name them with --id-classes)");
+                $"{OodScores.Name(options.Score)} needs at least 2 ID classes (a softmax over one class is always 1); {id.Source} has {model.ClassNames.Count} (name them in a class-name file, one per line)");
         var idScores = OodScorer.Score(model, id, options, "ID", batchSize, loaderThreads, progress, cancellation);
         var sets = new List<OodSetResult>();
         foreach (var set in ood)

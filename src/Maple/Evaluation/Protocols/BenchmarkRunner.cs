@@ -291,25 +291,13 @@ public sealed class BenchmarkRunner
         return notes;
     }
 
-    /// <summary>Checks that every method's prompts fit the backbone, naming the remedy when the paper's depths do not.</summary>
+    /// <summary>Checks that every method's prompts fit the backbone (a depth beyond its layers is named as <c>Depth</c>).</summary>
     IReadOnlyList<string> Methods(IReadOnlyList<string> methods)
     {
         var config = _clip.Model.Config;
         var names = methods.Select(m => MethodPreset.Get(m).Name).Distinct().ToList();
         foreach (var method in names)
-        {
-            var prompts = _settings.Preset(method, _settings.Shots).Prompts;
-            try
-            {
-                prompts.Validate(config, method);
-            }
-            catch (UserInputException e) when (prompts.TextDepth > config.Text.Layers || prompts.VisionDepth > config.Vision.Layers)
-            {
-                throw new InvalidSettingException(nameof(BenchmarkSettings.Depth),
-                    $"must be given for this backbone, at most {Math.Min(config.Text.Layers, config.Vision.Layers)}: {e.Message}; " +
-                    "the presets follow the paper's ViT-B/16 (12 layers per encoder)", null, e);
-            }
-        }
+            _settings.Preset(method, _settings.Shots).CheckFits(config);
         return names;
     }
 

@@ -66,7 +66,7 @@ public sealed class DeviceTests
 
         var image = Directory.GetFiles(Path.Combine(Fixtures.Preprocess, "images")).Order().First();
         var (code, error) = await CliRunner.RunAsync("zeroshot", "--model", Fixtures.TinyMapleModel, "--class", "a", "--class", "b",
-            "--images", image, "--device", "cuda");
+            image, "--device", "cuda");
         Assert.Equal(1, code);
         var line = Assert.Single(error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: device cuda:0 is not available", line);

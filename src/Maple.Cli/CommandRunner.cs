@@ -21,6 +21,9 @@ static partial class CommandRunner
     /// <summary>The exit code of an error in Maple itself (sysexits' EX_SOFTWARE).</summary>
     public const int InternalErrorCode = 70;
 
+    /// <summary>The exit code of a run stopped by Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int CancelledCode = 130;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     /// <param name="root">The commands.</param>
     /// <param name="args">The command line.</param>
@@ -40,16 +43,19 @@ static partial class CommandRunner
         foreach (var note in DeprecatedSpellings.Notes(parse))
             error.WriteLine(note);
 
-        // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours.
-        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
+        // System.CommandLine's own handler would print the stack trace of every error and swallow it before ours. Its
+        // signal handling is off: it is installed only once a command's first await returns, so a command that runs
+        // synchronously (training on a local model) was killed by Ctrl+C before it could say how to resume.
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = null };
+        using var signals = new InterruptSignals();
         try
         {
-            return await parse.InvokeAsync(configuration);
+            return await parse.InvokeAsync(configuration, signals.Token);
         }
         catch (Exception ex) when (Unwrap(ex) is OperationCanceledException)
         {
             error.WriteLine("cancelled");
-            return 130;
+            return CancelledCode;
         }
         catch (Exception ex) when (IsUserError(Unwrap(ex)))
         {

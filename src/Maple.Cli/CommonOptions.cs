@@ -320,30 +320,4 @@ static class CommonOptions
     static string DescribeModel(ClipModel m) =>
         $"ViT {m.Config.Vision.Width}w/{m.Config.Vision.Layers}L/{m.Config.Vision.Heads} heads/patch {m.Config.Vision.PatchSize}/{m.Config.Vision.ImageSize}px, " +
         $"text {m.Config.Text.Width}w/{m.Config.Text.Layers}L/{m.Config.Text.Heads} heads, {m.Config.Vision.Activation}, embed {m.Config.EmbedDim}";
-
-    /// <summary>Prints download progress on one line per file.</summary>
-    sealed class DownloadBar : IProgress<DownloadProgress>
-    {
-        string? _file;
-        DateTime _last;
-
-        public void Report(DownloadProgress p)
-        {
-            var now = DateTime.UtcNow;
-            if (p.FileName == _file && (now - _last).TotalMilliseconds < 500 && p.BytesDone != p.TotalBytes)
-                return;
-            _file = p.FileName;
-            _last = now;
-            var total = p.TotalBytes is { } t ? $"/{t / 1e6:F1} MB" : " MB";
-            var percent = p.TotalBytes is > 0 ? $" {100.0 * p.BytesDone / p.TotalBytes.Value,5:F1}%" : "";
-            var eta = p.TotalBytes is { } size && p.BytesPerSecond > 0 ? $", ETA {TimeSpan.FromSeconds((size - p.BytesDone) / p.BytesPerSecond):mm\\:ss}" : "";
-            Console.Error.Write($"\rdownloading {p.FileName}{percent} {p.BytesDone / 1e6:F1}{total} at {p.BytesPerSecond / 1e6:F1} MB/s{eta}   ");
-        }
-
-        public void Finish()
-        {
-            if (_file is not null)
-                Console.Error.WriteLine();
-        }
-    }
 }

@@ -1,1 +1,2 @@
+Maple.Cli.OutputText.ConfigureRedirectedWidth();
 return await Maple.Cli.MapleCommandLine.InvokeAsync(args);

@@ -85,12 +85,23 @@ static class BenchmarkCommand
             parse.GetValue(options.Device)!);
         clip.Model.MemorySavingBackward = parse.GetValue(options.MemorySavingBackward);
         var markdown = "";
-        CommonOptions.NamingFlags(() => markdown = AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(context => run(new BenchmarkRunner(clip, settings, new Observer(context.AddTask("cells"), context.AddTask("current cell"))))));
+        var observer = new Observer();
+        try
+        {
+            CommonOptions.NamingFlags(() => markdown = run(new BenchmarkRunner(clip, settings, observer)));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            observer.EndPhase();
+            Console.Error.WriteLine($"interrupted; rerun with the same --out to continue (finished cells and epochs are kept in {OutputText.DisplayPath(settings.Output)})");
+            return CommandRunner.CancelledCode;
+        }
+        finally
+        {
+            observer.EndPhase();
+        }
         AnsiConsole.Write(new Text(markdown));
-        AnsiConsole.MarkupLine($"tables and plots written to [green]{Markup.Escape(settings.Output)}[/]");
+        AnsiConsole.MarkupLine($"wrote tables and plots to [green]{Markup.Escape(OutputText.DisplayPath(settings.Output))}[/]");
         return 0;
     }
 
@@ -195,48 +206,57 @@ static class BenchmarkCommand
         }
     }
 
-    /// <summary>One bar for the cells, one for the current cell's training, evaluation or OOD scoring.</summary>
-    sealed class Observer(ProgressTask cells, ProgressTask current) : IBenchmarkObserver
+    /// <summary>
+    /// A line per cell as it starts and ends, and a <see cref="ProgressDisplay"/> for each phase of the cell (training,
+    /// evaluation of a subset, OOD scoring).
+    /// </summary>
+    sealed class Observer : IBenchmarkObserver
     {
         string _cell = "";
+        string _title = "";
+        string _phase = "";
+        ProgressDisplay? _display;
 
         public void CellStarted(CellKey cell, int index, int total, bool reused)
         {
+            EndPhase();
             _cell = $"{cell.Method} / {cell.Dataset} / seed {cell.Seed} / {cell.Shots} shots";
-            cells.MaxValue = total;
-            cells.Value = index;
-            cells.Description = Markup.Escape($"cell {index + 1}/{total}: {_cell}{(reused ? " (done before)" : "")}");
+            _title = $"cell {index + 1}/{total}";
+            AnsiConsole.MarkupLine(Markup.Escape($"{_title}: {_cell}{(reused ? " (done before)" : "")}"));
         }
 
-        public void Training(TrainingProgress p)
-        {
-            current.MaxValue = p.TotalSteps;
-            current.Value = p.GlobalStep;
-            current.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"train epoch {p.Epoch + 1} loss {p.Loss:F3} acc {100 * p.Accuracy:F0}% lr {p.LearningRate:G3} {p.ImagesPerSecond:F1} img/s"));
-        }
+        public void Training(TrainingProgress p) => Show("training", p.TotalSteps, p.GlobalStep, string.Create(CultureInfo.InvariantCulture,
+            $"training epoch {p.Epoch + 1}, step {p.Step + 1}/{p.StepsPerEpoch}, loss {p.Loss:F3}, acc {100 * p.Accuracy:F0}%, lr {p.LearningRate:G3}, {p.ImagesPerSecond:F1} img/s"));
 
-        public void Evaluating(string subset, EvaluationProgress p)
-        {
-            current.MaxValue = p.Total;
-            current.Value = p.Done;
-            current.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"eval {subset}: {p.Done}/{p.Total}, accuracy {100.0 * p.Correct / Math.Max(1, p.Done):F1}%, {p.ImagesPerSecond:F1} img/s"));
-        }
+        public void Evaluating(string subset, EvaluationProgress p) => Show($"eval {subset}", p.Total, p.Done, string.Create(CultureInfo.InvariantCulture,
+            $"eval {subset} {p.Done}/{p.Total}, accuracy {100.0 * p.Correct / Math.Max(1, p.Done):F1}%, {p.ImagesPerSecond:F1} img/s"));
 
-        public void Scoring(OodProgress p)
-        {
-            current.MaxValue = p.Total;
-            current.Value = p.Done;
-            current.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"score {p.Set}: {p.Done}/{p.Total}, {p.ImagesPerSecond:F1} img/s"));
-        }
+        public void Scoring(OodProgress p) => Show($"score {p.Set}", p.Total, p.Done, string.Create(CultureInfo.InvariantCulture,
+            $"score {p.Set} {p.Done}/{p.Total}, {p.ImagesPerSecond:F1} img/s"));
 
         public void CellFinished(CellResult result)
         {
-            cells.Increment(1);
+            EndPhase();
             var scores = result.Scores.Count <= 4 ? result.Scores : result.Scores.Where(s => s.Key.StartsWith(OodBenchmarkReport.Average + "/", StringComparison.Ordinal));
             AnsiConsole.MarkupLine(Markup.Escape($"{_cell}: " + string.Join(", ",
                 scores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F2}")))));
+        }
+
+        /// <summary>Ends the display of the current phase, leaving its last state shown.</summary>
+        public void EndPhase()
+        {
+            _display?.Finish();
+            (_display, _phase) = (null, "");
+        }
+
+        void Show(string phase, double total, double done, string figures)
+        {
+            if (phase != _phase)
+            {
+                EndPhase();
+                (_display, _phase) = (ProgressDisplay.ForStandardOutput(_title, total), phase);
+            }
+            _display!.Update(done, figures);
         }
     }
 }

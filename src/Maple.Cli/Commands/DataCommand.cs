@@ -53,7 +53,7 @@ static class DataCommand
                 SizeSample = parse.GetValue(sizeSample),
                 MaxParallelism = Math.Max(1, parse.GetValue(threads)),
             };
-            ImageDataset Open(string s) => DatasetSource.Open(dataPath, s, parse.GetValue(imageRoot), parse.GetValue(classes), root, name);
+            ImageDataset Open(string s) => DatasetSource.Open(dataPath, s, parse.GetValue(imageRoot), parse.GetValue(classes), root, name, allowEmptyClasses: true);
 
             var title = name is not null ? $"{BenchmarkDatasets.Resolve(name).Name} at {BenchmarkDatasets.FindFolder(root ?? dataPath ?? ".", name)}" : dataPath ?? "";
             var report = RunWithProgress(ui, progress => DatasetInspector.Inspect(splits, Open, options, progress, cancellation));
@@ -186,6 +186,7 @@ static class DataCommand
         ProblemKind.EmptyClass => "empty classes",
         ProblemKind.DuplicatePath => "images listed twice",
         ProblemKind.SharedBetweenSplits => "images in two splits",
+        ProblemKind.SameContent => "files with the same bytes (SHA-256)",
         _ => kind.ToString(),
     };
 

@@ -64,7 +64,7 @@ static class DemoCommand
             AnsiConsole.Write(oodTable);
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{(result.PretrainedNow ? "pretrained" : "reused")} model {result.ModelFolder} (use it with --model); {result.Elapsed.TotalSeconds:F0} s in all")));
-            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.json"))}[/], [green]{Markup.Escape(Path.Combine(result.OutputFolder, "results.md"))}[/] and plots");
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(OutputText.DisplayPath(Path.Combine(result.OutputFolder, "results.json")))}[/], [green]{Markup.Escape(OutputText.DisplayPath(Path.Combine(result.OutputFolder, "results.md")))}[/] and plots");
             return Task.FromResult(0);
         });
         return command;

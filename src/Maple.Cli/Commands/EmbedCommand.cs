@@ -69,7 +69,7 @@ static class EmbedCommand
                 textList.Count == 0 ? null : textList, textFeatures, promptsPath);
             var normalizedNote = normalized ? " (normalised)" : "";
             AnsiConsole.MarkupLine(
-                $"wrote [green]{Markup.Escape(outputPath)}[/]:{Markup.Escape(Describe(EmbeddingFile.ImageFeaturesKey, imageFeatures) + Describe(EmbeddingFile.TextFeaturesKey, textFeatures))}{normalizedNote}");
+                $"wrote [green]{Markup.Escape(OutputText.DisplayPath(outputPath))}[/]:{Markup.Escape(Describe(EmbeddingFile.ImageFeaturesKey, imageFeatures) + Describe(EmbeddingFile.TextFeaturesKey, textFeatures))}{normalizedNote}");
             return 0;
         });
         return command;

@@ -75,8 +75,7 @@ static class EvalCommand
             var m = result.Metrics;
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"accuracy [bold]{100 * m.Accuracy:F2}%[/] ({m.Count} images, {dataset.ClassNames.Count} classes), top-5 {100 * result.Top5Accuracy:F2}%, macro-F1 {100 * m.MacroF1:F2}%"));
-            foreach (var path in written)
-                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
+            OutputText.Wrote(written);
             return 0;
         });
         return command;

@@ -42,7 +42,7 @@ static class ImportCommand
 
             using var imported = AuthorCheckpointImporter.Import(parse.GetValue(checkpoint)!, outputPath, options);
             Print(imported, options);
-            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
+            OutputText.Wrote(outputPath);
             return 0;
         });
         return command;

@@ -84,8 +84,7 @@ static class OodCommand
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{OodScores.Name(options.Score)} score, ID: {result.IdScores.Length} images of {idData.ClassNames.Count} classes ({idData.Source})")));
             AnsiConsole.Write(Table(result));
-            foreach (var path in written)
-                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(path)}[/]");
+            OutputText.Wrote(written);
             return 0;
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Maple.Clip.Safetensors;
 using Maple.Data;
+using Maple.Evaluation;
 using Maple.Prompting;
 using Maple.Training;
 using Spectre.Console;
@@ -86,6 +87,9 @@ static class TrainCommand
             };
             CommonOptions.NamingFlags(options.Validate);
             var outputFolder = CommonOptions.OutputFolder(parse.GetValue(output)!);
+            var resuming = parse.GetValue(resume);
+            if (resuming && !Trainer.HoldsRun(outputFolder))
+                throw new UserInputException($"{OutputText.DisplayPath(outputFolder)} holds no run to resume (no train.log, no checkpoint); leave out --resume to start one");
             var backbone = await CommonOptions.ReadModelConfigAsync(parse.GetValue(model)!, cancellation, parse.GetValue(config));
             CommonOptions.NamingFlags(() => preset.CheckFits(backbone));
             if (parse.GetValue(dryRun))
@@ -95,7 +99,7 @@ static class TrainCommand
                 return 0;
             }
             var dataset = data.Open(parse, parse.GetValue(shots) is { } k
-                ? all => FewShotSampler.LoadOrCreate(outputFolder, all, null, k, options.Seed).Train
+                ? all => FewShotSampler.LoadOrCreate(outputFolder, RequireShots(all, k), null, k, options.Seed).Train
                 : null);
 
             using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
@@ -107,13 +111,22 @@ static class TrainCommand
             var trainer = new Trainer(prompted, dataset, options, outputFolder, clip.Source);
 
             AnsiConsole.MarkupLine(Markup.Escape(
-                $"{PromptMethods.Name(learner.Config.Method)}: {dataset.Items.Count} images, {dataset.ClassNames.Count} classes, " +
-                $"{options.Epochs} epochs of {trainer.StepsPerEpoch} steps, batch {options.BatchSize}, lr {options.LearningRate}; prompt \"{prompted.PromptTexts[0]}\""));
+                $"{PromptMethods.Name(learner.Config.Method)}: {OutputText.Count(dataset.Items.Count, "image")}, {OutputText.Count(dataset.ClassNames.Count, "class", "classes")}, " +
+                $"{OutputText.Count(options.Epochs, "epoch")} of {OutputText.Count(trainer.StepsPerEpoch, "step")}, batch {options.BatchSize}, lr {options.LearningRate}; prompt \"{prompted.PromptTexts[0]}\""));
+            var firstEpoch = resuming ? SayResumePoint(trainer, options.Epochs, outputFolder) : 0;
+            var display = ProgressDisplay.ForStandardOutput("training", options.Epochs * trainer.StepsPerEpoch, start: firstEpoch * trainer.StepsPerEpoch);
+            var progress = new Progress(display, options.Epochs, firstEpoch, trainer.StepsPerEpoch);
+            // Said at once, from the signal handler: the step under way may take longer than the process is given to stop.
+            var interrupted = cancellation.Register(() => display.Interrupt(
+                $"interrupted at epoch {progress.Epoch}, step {progress.Step}/{trainer.StepsPerEpoch}; rerun with --resume to continue", Console.Error));
             string finalPath;
             try
             {
-                finalPath = ProgressDisplay.Run("training", options.Epochs * trainer.StepsPerEpoch, update =>
-                    trainer.Run(parse.GetValue(resume), new Progress(update), cancellation));
+                finalPath = display.Watch(() => trainer.Run(resuming, progress, cancellation));
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return CommandRunner.CancelledCode;
             }
             catch (TrainingDivergedException ex)
             {
@@ -123,9 +136,16 @@ static class TrainCommand
             {
                 throw ex.WithFix("pass --resume to continue it, or choose another --output");
             }
+            finally
+            {
+                // The training is over: a Ctrl+C from here on interrupts nothing that --resume would continue.
+                interrupted.Dispose();
+            }
             if (trainer.SkippedImages > 0)
-                AnsiConsole.MarkupLine($"[yellow]{trainer.SkippedImages} unreadable images skipped (named in train.log; --strict stops at the first instead)[/]");
-            AnsiConsole.MarkupLine($"prompts written to [green]{Markup.Escape(finalPath)}[/]");
+                AnsiConsole.MarkupLine($"[yellow]{OutputText.Count(trainer.SkippedImages, "unreadable image")} skipped (named in train.log; --strict stops at the first instead)[/]");
+            var curves = Path.Combine(outputFolder, "curves.png");
+            Plots.TrainingCurves(curves, Path.Combine(outputFolder, "train.jsonl"), $"{PromptMethods.Name(learner.Config.Method)} on {dataset.Source}");
+            OutputText.Wrote(finalPath, curves);
             return 0;
         });
         return command;
@@ -202,10 +222,50 @@ static class TrainCommand
         _ => throw new UserInputException($"--schedule must be cosine or constant, not '{text}'"),
     };
 
-    /// <summary>Shows each step's figures on the bar (synchronously: the bar lives on this thread).</summary>
-    sealed class Progress(Action<double, string> update) : IProgress<TrainingProgress>
+    /// <summary>
+    /// Says where a resumed run continues (the checkpoint's epoch and step, or the start when no epoch had finished);
+    /// returns the epochs already done.
+    /// </summary>
+    static int SayResumePoint(Trainer trainer, int epochs, string outputFolder)
     {
-        public void Report(TrainingProgress p) => update(p.GlobalStep, string.Create(CultureInfo.InvariantCulture,
-            $"epoch {p.Epoch + 1} step {p.Step + 1}/{p.StepsPerEpoch} loss {p.Loss:F3} acc {100 * p.Accuracy:F0}% lr {p.LearningRate:G3} {p.ImagesPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
+        if (trainer.FindResumePoint() is not var (path, done))
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"resuming {OutputText.DisplayPath(outputFolder)}: no epoch had finished, so it starts again from epoch 1"));
+            return 0;
+        }
+        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"resuming after epoch {done}/{epochs} (step {done * trainer.StepsPerEpoch}/{epochs * trainer.StepsPerEpoch}) from {OutputText.DisplayPath(path)}")));
+        return done;
+    }
+
+    /// <summary>Refuses <c>--shots</c> larger than the images of a class, naming the classes that are short.</summary>
+    static ImageDataset RequireShots(ImageDataset all, int shots)
+    {
+        var counts = all.CountsPerClass();
+        var shortClasses = Enumerable.Range(0, counts.Length).Where(c => counts[c] < shots).ToList();
+        if (shortClasses.Count == 0)
+            return all;
+        const int Named = 5;
+        var named = string.Join(", ", shortClasses.Take(Named).Select(c => $"'{all.ClassNames[c]}' ({counts[c]})"));
+        var more = shortClasses.Count > Named ? $" and {shortClasses.Count - Named} more" : "";
+        throw new UserInputException(
+            $"--shots {shots}: {shortClasses.Count} of {OutputText.Count(counts.Length, "class", "classes")} in {all.Source} have fewer images: {named}{more}; use --shots {counts.Min()} or fewer");
+    }
+
+    /// <summary>Shows each step's figures on the display, and remembers the last step for the interrupt message.</summary>
+    sealed class Progress(ProgressDisplay display, int epochs, int firstEpoch, int stepsPerEpoch) : IProgress<TrainingProgress>
+    {
+        /// <summary>The epoch under way (1-based).</summary>
+        public int Epoch { get; private set; } = Math.Min(firstEpoch + 1, epochs);
+
+        /// <summary>Steps done in it.</summary>
+        public int Step { get; private set; }
+
+        public void Report(TrainingProgress p)
+        {
+            (Epoch, Step) = (p.Epoch + 1, p.Step + 1);
+            display.Update(p.GlobalStep, string.Create(CultureInfo.InvariantCulture,
+                $"epoch {p.Epoch + 1}/{epochs}, step {p.Step + 1}/{stepsPerEpoch}, loss {p.Loss:F3}, acc {100 * p.Accuracy:F0}%, lr {p.LearningRate:G3}, {p.ImagesPerSecond:F1} img/s"));
+        }
     }
 }

@@ -64,7 +64,7 @@ static class ZeroShotCommand
             if (outputPath is not null)
             {
                 new ZeroShotReport(clip.Source, names, templateList, predictions) { Precision = clip.Model.PrecisionChoice }.Write(outputPath);
-                AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
+                OutputText.Wrote(outputPath);
             }
             return 0;
         });

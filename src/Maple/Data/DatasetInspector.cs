@@ -5,7 +5,8 @@ namespace Maple.Data;
 /// <summary>
 /// Looks a dataset over before training: its classes, the images per class in each split, image sizes (from the
 /// headers of a sample) and its problems: splits that cannot be read, missing and unreadable files, empty
-/// classes, images listed twice and images shared between splits. Used by <c>maple data inspect</c>.
+/// classes, images listed twice, images shared between splits and files with the same bytes (by SHA-256, when images
+/// are verified). Used by <c>maple data inspect</c>.
 /// </summary>
 public static class DatasetInspector
 {
@@ -54,7 +55,11 @@ public static class DatasetInspector
             summaries.Add(new SplitSummary(name, data.Source, data.Items.Count, data.CountsPerClass(), same));
             if (same is not null)
                 continue;
-            if (data.Items.Count > 0)
+            if (data.Items.Count == 0)
+            {
+                problems.Add(new DatasetProblem(ProblemKind.EmptyClass, name, null, $"split '{name}' has no images"));
+            }
+            else
             {
                 var counts = data.CountsPerClass();
                 for (var label = 0; label < counts.Length; label++)
@@ -78,6 +83,8 @@ public static class DatasetInspector
         CheckFiles(distinct, firstSplit, options, problems, progress, cancellation);
         var unreadable = problems.Where(p => p.Path is not null && p.Kind is ProblemKind.MissingFile or ProblemKind.UnreadableFile)
             .Select(p => p.Path!).ToHashSet(StringComparer.Ordinal);
+        if (options.Verify is not null)
+            FindSameContent(distinct.Where(i => !unreadable.Contains(i.Path)).ToList(), firstSplit, classNames, options, problems, progress, cancellation);
         var sizes = SampleSizes(distinct.Where(i => !unreadable.Contains(i.Path)).ToList(), firstSplit, options, problems, cancellation);
         var ordered = problems.OrderBy(p => p.Kind).ToList();
         return new DatasetReport(classNames, summaries, sizes, ordered);
@@ -114,6 +121,48 @@ public static class DatasetInspector
         });
         progress?.Report(new InspectProgress(stage, images.Count, images.Count));
         problems.AddRange(found.OfType<DatasetProblem>());
+    }
+
+    /// <summary>
+    /// Reports files with the same bytes (SHA-256), e.g. an image copied into another class: only files whose size
+    /// another file shares are hashed, so a dataset without copies costs one size lookup per file.
+    /// </summary>
+    static void FindSameContent(List<LabeledImage> images, Dictionary<string, string> splitOf, IReadOnlyList<string> classNames, InspectOptions options,
+        List<DatasetProblem> problems, IProgress<InspectProgress>? progress, CancellationToken cancellation)
+    {
+        var candidates = images.GroupBy(i => new FileInfo(i.Path).Length).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
+        if (candidates.Count == 0)
+            return;
+        const string stage = "comparing files of equal size";
+        var hashes = new string?[candidates.Count];
+        var done = 0;
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelism), CancellationToken = cancellation }, i =>
+        {
+            try
+            {
+                using var stream = File.OpenRead(candidates[i].Path);
+                hashes[i] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                hashes[i] = null; // unreadable now: reported by the file checks, not here
+            }
+            var n = Interlocked.Increment(ref done);
+            if (n % 256 == 0)
+                progress?.Report(new InspectProgress(stage, n, candidates.Count));
+        });
+        progress?.Report(new InspectProgress(stage, candidates.Count, candidates.Count));
+
+        string Where(LabeledImage image) =>
+            $"{image.Path} (class '{(image.Label < classNames.Count ? classNames[image.Label] : image.Label.ToString(System.Globalization.CultureInfo.InvariantCulture))}', {splitOf[image.Path]})";
+        var copies = Enumerable.Range(0, candidates.Count).Where(i => hashes[i] is not null)
+            .GroupBy(i => hashes[i]!, i => candidates[i]).Where(g => g.Count() > 1);
+        foreach (var group in copies)
+        {
+            var first = group.First();
+            problems.Add(new DatasetProblem(ProblemKind.SameContent, splitOf[first.Path], first.Path,
+                $"same bytes: {string.Join(", ", group.Select(Where))}"));
+        }
     }
 
     static SizeSummary? SampleSizes(List<LabeledImage> images, Dictionary<string, string> splitOf, InspectOptions options, List<DatasetProblem> problems,

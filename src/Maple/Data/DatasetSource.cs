@@ -15,10 +15,11 @@ public static class DatasetSource
     /// <paramref name="data"/> is an ImageFolder root, or a split JSON file (images resolved under
     /// <paramref name="imageRoot"/>, by default the file's folder and its <c>images/</c> sub-folder when present).
     /// <paramref name="classesFile"/>, when given, names the classes (line i = label i) and wins.
+    /// <paramref name="allowEmptyClasses"/> keeps an image folder's empty class folders as classes without images.
     /// </summary>
     /// <exception cref="UserInputException">Neither data nor a dataset is named, or a dataset without a root.</exception>
     public static ImageDataset Open(string? data, string split = "train", string? imageRoot = null, string? classesFile = null,
-        string? dataRoot = null, string? dataset = null)
+        string? dataRoot = null, string? dataset = null, bool allowEmptyClasses = false)
     {
         ImageDataset opened;
         if (dataset is not null)
@@ -36,7 +37,7 @@ public static class DatasetSource
         }
         else
         {
-            opened = ImageFolder.Load(data);
+            opened = ImageFolder.Load(data, allowEmptyClasses);
         }
         return classesFile is null ? opened : opened.WithClassNames(ReadClassNames(classesFile), classesFile);
     }
@@ -58,8 +59,8 @@ public static class DatasetSource
 
     const string NoData = "no data: give an image folder or a split file, or a data root with a benchmark dataset's name";
 
-    /// <summary>Reads a class list: one name per line, blank lines skipped.</summary>
-    public static IReadOnlyList<string> ReadClassNames(string path) => TextList.Read(path, "class list");
+    /// <summary>Reads a class-name file: one name per line, no blank lines, no repeats (<see cref="ClassNameFile"/>).</summary>
+    public static IReadOnlyList<string> ReadClassNames(string path) => ClassNameFile.Read(path);
 
     static string SplitImageRoot(string splitFile, string? imageRoot)
     {

@@ -6,12 +6,17 @@ namespace Maple.Data;
 /// <param name="Items">The images, in a fixed order.</param>
 public sealed record ImageDataset(string Source, IReadOnlyList<string> ClassNames, IReadOnlyList<LabeledImage> Items)
 {
-    /// <summary>The same images, labelled with other class names (e.g. from <c>--classes</c>).</summary>
+    /// <summary>
+    /// The same images, labelled with other class names (e.g. from a class-name file): exactly one name per class of
+    /// the data, so that name i is label i's.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The counts differ.</exception>
     public ImageDataset WithClassNames(IReadOnlyList<string> names, string namesSource)
     {
-        var maxLabel = Items.Count == 0 ? -1 : Items.Max(i => i.Label);
-        if (names.Count <= maxLabel)
-            throw new InvalidDataException($"{namesSource}: {names.Count} class names, but {Source} has labels up to {maxLabel}");
+        ArgumentNullException.ThrowIfNull(names);
+        if (names.Count != ClassNames.Count)
+            throw new InvalidDataException(
+                $"{namesSource}: {names.Count} class names, but {Source} has {ClassNames.Count} classes; give one name per class, the first line naming label 0");
         return this with { ClassNames = names };
     }
 

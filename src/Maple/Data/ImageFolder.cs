@@ -14,8 +14,11 @@ public static class ImageFolder
         new HashSet<string>([".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Loads the dataset at <paramref name="root"/>.</summary>
+    /// <param name="root">The folder of class folders.</param>
+    /// <param name="allowEmptyClasses">Keep a class folder without images as a class with none (to report it, as
+    /// <see cref="DatasetInspector"/> does) instead of refusing the dataset.</param>
     /// <exception cref="InvalidDataException">No class folders, or a class folder without images.</exception>
-    public static ImageDataset Load(string root)
+    public static ImageDataset Load(string root, bool allowEmptyClasses = false)
     {
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"{root}: image folder not found");
@@ -29,7 +32,7 @@ public static class ImageFolder
         {
             var folder = Path.Combine(root, folders[label]);
             var images = FindImages(folder);
-            if (images.Count == 0)
+            if (images.Count == 0 && !allowEmptyClasses)
                 throw new InvalidDataException($"{folder}: class '{folders[label]}' has no images ({string.Join(", ", ImageExtensions)})");
             items.AddRange(images.Select(p => new LabeledImage(Path.GetFullPath(p), label)));
         }

@@ -20,4 +20,7 @@ public enum ProblemKind
 
     /// <summary>The same image is in two different splits (e.g. train and test).</summary>
     SharedBetweenSplits,
+
+    /// <summary>Two or more files hold the same bytes (a copied image, perhaps in another class or split).</summary>
+    SameContent,
 }

@@ -108,6 +108,13 @@ public static class Plots
     /// <summary>Loss and accuracy per epoch (means over the epoch's steps) of a run's <c>train.jsonl</c>.</summary>
     public static void TrainingCurves(string path, string trainJsonl, string title)
     {
+        var (plot, width, height) = TrainingCurvesPlot(trainJsonl, title);
+        SavePng(plot, path, width, height);
+    }
+
+    /// <summary>The training curves and their image size: ticks at whole epochs only, the legend below the axes.</summary>
+    internal static (Plot Plot, int Width, int Height) TrainingCurvesPlot(string trainJsonl, string title)
+    {
         static (int Epoch, double Loss, double Accuracy) Parse(string line)
         {
             using var record = System.Text.Json.JsonDocument.Parse(line);
@@ -127,13 +134,15 @@ public static class Plots
         plot.Axes.Right.Label.Text = "accuracy (%)";
         plot.YLabel("loss");
         plot.XLabel("epoch");
-        // Epochs are whole: ticks at each one rather than at 1.5, 2.5, ... (up to a readable count).
+        // Epochs are whole: a tick at each one up to a readable count, else at whole numbers only, never at 1.5, 2.5, ...
         if (epochs.Length is > 0 and <= 30)
             plot.Axes.Bottom.SetTicks(epochs, epochs.Select(e => e.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        else
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Title(title);
         // Outside the axes: inside, the legend hid the last epochs' points wherever the curves ended.
         plot.ShowLegend(Edge.Bottom);
-        SavePng(plot, path, 700, 460);
+        return (plot, 700, 460);
     }
 
     /// <summary>Saves atomically (temp file + rename), like every file Maple writes.</summary>

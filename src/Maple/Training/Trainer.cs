@@ -99,17 +99,12 @@ public sealed class Trainer
         var checkpoints = TrainingCheckpoint.All(_output);
         if (checkpoints.Count > 0 && !resume)
             throw new RunExistsException(_output, checkpoints[0].Path);
-        foreach (var (path, epochsDone) in checkpoints)
+        notes.AddRange(checkpoints.Where(c => c.EpochsDone > _options.Epochs).Select(c => $"ignored {c.Path}: beyond the {_options.Epochs} planned epochs"));
+        if (resume && FindResumePoint() is var (path, epochsDone))
         {
-            if (epochsDone > _options.Epochs)
-            {
-                notes.Add($"ignored {path}: beyond the {_options.Epochs} planned epochs");
-                continue;
-            }
             CheckSameRun(TrainingCheckpoint.ReadMetadata(path), path, notes);
             TrainingCheckpoint.Restore(path, learner, optimizer);
             (firstEpoch, resumedFrom) = (epochsDone, path);
-            break;
         }
 
         using var log = new TrainingLog(_output, firstEpoch);
@@ -122,7 +117,7 @@ public sealed class Trainer
         else
         {
             log.Line($"training {_description["method"]} on {_data.Source}: {_data.Items.Count} images, {_model.ClassNames.Count} classes");
-            log.Line($"settings: {_description["training"]}");
+            log.Line($"settings: {PromptSettings(_description)}, training {_description["training"]}");
             log.Line($"precision: {_model.Clip.PrecisionChoice}");
         }
 
@@ -180,6 +175,22 @@ public sealed class Trainer
         log.Line(_skipped.IsEmpty ? $"done: {FinalPromptsPath}" : $"done: {FinalPromptsPath} ({_skipped.Count} unreadable images skipped; a strict run stops at the first instead)");
         return FinalPromptsPath;
     }
+
+    /// <summary>
+    /// The checkpoint a resumed <see cref="Run"/> continues from: the latest one within the planned epochs, with the
+    /// epochs it covers; null when there is none (a resumed run then starts from the first epoch).
+    /// </summary>
+    public (string Path, int EpochsDone)? FindResumePoint() =>
+        TrainingCheckpoint.All(_output).Where(c => c.EpochsDone <= _options.Epochs).Cast<(string, int)?>().FirstOrDefault();
+
+    /// <summary>Whether <paramref name="folder"/> holds a run that can be resumed: its log or an epoch checkpoint.</summary>
+    public static bool HoldsRun(string folder) =>
+        File.Exists(Path.Combine(folder, TrainingLog.TextFileName)) || TrainingCheckpoint.All(folder).Count > 0;
+
+    /// <summary>The prompts' shape for the log: n_ctx, n_ctx_vision, both depths and ctx_init.</summary>
+    static string PromptSettings(IReadOnlyDictionary<string, string> d) =>
+        $"n_ctx {d["n_ctx"]}, n_ctx_vision {d["n_ctx_vision"]}, text depth {d["text_depth"]}, vision depth {d["vision_depth"]}, " +
+        $"ctx_init \"{d["ctx_init"]}\"";
 
     TrainingDivergedException Diverged(TrainingLog log, int epoch, int step, double loss)
     {

@@ -12,6 +12,9 @@ public sealed class TrainingLog : IDisposable
     readonly StreamWriter _steps;
     readonly StreamWriter _text;
 
+    /// <summary>The readable log's file name in a run folder.</summary>
+    public const string TextFileName = "train.log";
+
     /// <summary>
     /// Opens the logs in <paramref name="folder"/>. Step records of epochs at or after
     /// <paramref name="epochsDone"/> (left by a run killed part-way) are dropped: the run redoes them.
@@ -21,7 +24,7 @@ public sealed class TrainingLog : IDisposable
         var stepsPath = Path.Combine(folder, "train.jsonl");
         KeepSteps(stepsPath, epochsDone);
         _steps = new StreamWriter(stepsPath, append: true) { AutoFlush = true };
-        _text = new StreamWriter(Path.Combine(folder, "train.log"), append: true) { AutoFlush = true };
+        _text = new StreamWriter(Path.Combine(folder, TextFileName), append: true) { AutoFlush = true };
     }
 
     /// <summary>Records a step.</summary>

@@ -126,4 +126,54 @@ public sealed class InspectorTests : IDisposable
         var e = Assert.Throws<Maple.Imaging.ImageDecodeException>(() => ImageHeader.Read(r["x/none.png"]));
         Assert.Contains("does not exist", e.Message);
     }
+
+    DatasetReport InspectFolder(string folder, InspectOptions? options = null) =>
+        DatasetInspector.Inspect([DatasetSource.FolderSplit], _ => DatasetSource.Open(folder, allowEmptyClasses: true), options);
+
+    [Fact]
+    public void AnEmptyClassFolderIsAProblemNotAnError()
+    {
+        r.Images("folder/cat", 2, ext: ".png");
+        Directory.CreateDirectory(r["folder/dog"]);
+        r.Images("folder/fox", 1, ext: ".png");
+
+        var report = InspectFolder(r["folder"]);
+
+        Assert.Equal(["cat", "dog", "fox"], report.ClassNames);
+        Assert.Equal([2, 0, 1], report.Splits.Single().PerClass);
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(ProblemKind.EmptyClass, problem.Kind);
+        Assert.Equal("class 1 'dog' has no images in all", problem.Message);
+        // Training still refuses it: an empty class cannot be learned.
+        Assert.Throws<InvalidDataException>(() => DatasetSource.Open(r["folder"]));
+    }
+
+    [Fact]
+    public void ACopiedImageIsFoundByItsBytesWhateverItsName()
+    {
+        var cats = r.Images("folder/cat", 3, ext: ".png");
+        r.Images("folder/dog", 2, ext: ".png");
+        var copy = r.Bytes("folder/dog/not_a_cat.png", File.ReadAllBytes(r[cats[1]]));
+        // Same size, other bytes: not a copy.
+        var cat3 = File.ReadAllBytes(r[cats[2]]);
+        cat3[^20] ^= 0xFF;
+        r.Bytes("folder/dog/almost.png", cat3);
+
+        var report = InspectFolder(r["folder"]);
+
+        var problem = Assert.Single(report.Problems);
+        Assert.Equal(ProblemKind.SameContent, problem.Kind);
+        Assert.Equal($"same bytes: {r[cats[1]]} (class 'cat', all), {copy} (class 'dog', all)", problem.Message);
+        // Not compared when images are not read.
+        Assert.Empty(InspectFolder(r["folder"], new InspectOptions { Verify = null }).Problems);
+    }
+
+    [Fact]
+    public void AFolderWithoutAnyImageIsAProblem()
+    {
+        Directory.CreateDirectory(r["folder/cat"]);
+        var problem = Assert.Single(InspectFolder(r["folder"]).Problems);
+        Assert.Equal(ProblemKind.EmptyClass, problem.Kind);
+        Assert.Equal("split 'all' has no images", problem.Message);
+    }
 }

@@ -10,13 +10,18 @@ sealed class MiniRoot : IDisposable
 
     public string this[string relative] => Path.Combine(Root, relative);
 
-    /// <summary>Writes an 8x8 image (JPEG for .jpg/.jpeg, else PNG) whose colour depends on <paramref name="shade"/>.</summary>
+    /// <summary>
+    /// Writes an 8x8 image (JPEG for .jpg/.jpeg, else PNG) whose colour depends on <paramref name="shade"/>, with one
+    /// pixel that depends on the path, so that no two images hold the same bytes unless a test copies one.
+    /// </summary>
     public string Image(string relative, byte shade = 128, int width = 8, int height = 8)
     {
         var path = this[relative];
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         bitmap.Erase(new SKColor(shade, (byte)(255 - shade), 64));
+        var mark = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(relative));
+        bitmap.SetPixel(0, 0, new SKColor(mark[0], mark[1], mark[2]));
         using var image = SKImage.FromBitmap(bitmap);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         using var data = image.Encode(ext is ".jpg" or ".jpeg" ? SKEncodedImageFormat.Jpeg : SKEncodedImageFormat.Png, 90);

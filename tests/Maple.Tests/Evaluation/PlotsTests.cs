@@ -52,6 +52,42 @@ public sealed class PlotsTests : IDisposable
         Assert.Equal(rows.Order().ToArray(), rows);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(45)]
+    public void TrainingCurves_TickWholeEpochsOnlyAndKeepTheLegendOffTheCurves(int epochs)
+    {
+        var jsonl = _temp[$"train-{epochs}.jsonl"];
+        File.WriteAllLines(jsonl, Enumerable.Range(0, epochs).SelectMany(e => Enumerable.Range(0, 2).Select(s => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture, $"{{\"epoch\":{e},\"step\":{s},\"loss\":{2.0 / (e + 1)},\"accuracy\":{(double)e / epochs}}}"))));
+        var (plot, width, height) = Plots.TrainingCurvesPlot(jsonl, "curves");
+        var path = _temp[$"curves-{epochs}.png"];
+        Plots.SavePng(plot, path, width, height);
+
+        var ticks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && t.Label.Length > 0).Select(t => t.Position).ToList();
+        Assert.True(ticks.Count >= 3, $"{ticks.Count} ticks");
+        Assert.All(ticks, p => Assert.Equal(Math.Round(p), p));
+        if (epochs == 3)
+            Assert.Equal([1.0, 2.0, 3.0], ticks);
+
+        // Inside the axes only the curves and the grid: no dark legend text or frame over them. Below, the legend's
+        // symbols in the curves' colours.
+        using var image = SKBitmap.Decode(path);
+        var data = plot.LastRender.DataRect;
+        var dark = 0;
+        for (var y = (int)data.Top + 3; y < (int)data.Bottom - 3; y++)
+            for (var x = (int)data.Left + 3; x < (int)data.Right - 3; x++)
+                if (image.GetPixel(x, y) is var c && c.Red < 80 && c.Green < 80 && c.Blue < 80)
+                    dark++;
+        Assert.Equal(0, dark);
+        var lossColour = ((ScottPlot.Plottables.Scatter)plot.GetPlottables().First()).Color;
+        var legendSymbol = false;
+        for (var y = (int)data.Bottom + 1; y < image.Height && !legendSymbol; y++)
+            for (var x = 0; x < image.Width && !legendSymbol; x++)
+                legendSymbol = image.GetPixel(x, y) is var c && Math.Abs(c.Red - lossColour.R) < 10 && Math.Abs(c.Green - lossColour.G) < 10 && Math.Abs(c.Blue - lossColour.B) < 10;
+        Assert.True(legendSymbol, "no legend below the axes");
+    }
+
     static void AssertColour(SKColor expected, SKColor got, string cell)
     {
         var distance = Math.Max(Math.Abs(expected.Red - got.Red), Math.Max(Math.Abs(expected.Green - got.Green), Math.Abs(expected.Blue - got.Blue)));

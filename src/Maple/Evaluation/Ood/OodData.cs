@@ -20,8 +20,8 @@ public static class OodData
                 .ToList();
             if (images.Count == 0)
                 throw new InvalidDataException($"{path}: no images and no class folders");
-            var flat = new ImageDataset(path, [DisplayName(path)], images);
-            return classesFile is null ? flat : flat.WithClassNames(DatasetSource.ReadClassNames(classesFile), classesFile);
+            // Unlabelled: a class-name file names the classifier's classes, it has no labels of the data to match.
+            return new ImageDataset(path, classesFile is null ? [DisplayName(path)] : DatasetSource.ReadClassNames(classesFile), images);
         }
         return DatasetSource.Open(path, split, null, classesFile);
     }

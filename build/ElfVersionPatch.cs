@@ -10,25 +10,39 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 /// <summary>Reads and edits the version-needed table (.gnu.version_r) of a 64-bit little-endian ELF file.</summary>
 public static class ElfVersionPatch
 {
     const uint SectionTypeVersionNeed = 0x6ffffffe;
+    const uint SectionTypeVersionSymbols = 0x6fffffff;
+    const uint SectionTypeDynamicSymbols = 11;
     const ushort VersionFlagWeak = 0x2;
+
+    /// <summary>
+    /// Symbols that a library may reference without ever calling: GCC 13 makes every object that includes
+    /// &lt;iostream&gt; reference std::ios_base_library_init() (which needs GLIBCXX_3.4.32) only to pull in the
+    /// libstdc++ that initialises the standard streams; older libstdc++ initialise them anyway.
+    /// </summary>
+    public static readonly IReadOnlyCollection<string> NeverCalledSymbols = new[] { "_ZSt21ios_base_library_initv" };
 
     /// <summary>One entry of the version-needed table.</summary>
     public sealed class VersionNeed
     {
         /// <summary>Creates an entry.</summary>
-        public VersionNeed(string library, string version, ushort flags, long flagsOffset)
+        public VersionNeed(string library, string version, ushort flags, long flagsOffset, ushort index)
         {
             Library = library;
             Version = version;
             Flags = flags;
             FlagsOffset = flagsOffset;
+            Index = index;
         }
+
+        /// <summary>The version's index (vna_other), as the symbol version table (.gnu.version) refers to it.</summary>
+        public ushort Index { get; }
 
         /// <summary>The library (DT_NEEDED name) that must provide the version.</summary>
         public string Library { get; }
@@ -75,13 +89,45 @@ public static class ElfVersionPatch
                 long aux = need + ReadUInt32(elf, need + 8);
                 for (var a = 0; a < auxCount; a++)
                 {
-                    needs.Add(new VersionNeed(library, ReadString(elf, strings + ReadUInt32(elf, aux + 8)), ReadUInt16(elf, aux + 4), aux + 4));
+                    needs.Add(new VersionNeed(library, ReadString(elf, strings + ReadUInt32(elf, aux + 8)), ReadUInt16(elf, aux + 4), aux + 4, ReadUInt16(elf, aux + 6)));
                     aux += ReadUInt32(elf, aux + 12);
                 }
                 need += ReadUInt32(elf, need + 12);
             }
         }
         return needs;
+    }
+
+    /// <summary>The dynamic symbols bound to <paramref name="need"/>'s version (the names that need it).</summary>
+    public static List<string> SymbolsNeeding(byte[] elf, VersionNeed need)
+    {
+        ReadVersionNeeds(elf); // checks the header
+        long sectionHeaders = ReadInt64(elf, 0x28);
+        int sectionHeaderSize = ReadUInt16(elf, 0x3a);
+        int sectionCount = ReadUInt16(elf, 0x3c);
+        long Header(int i) => sectionHeaders + (long)i * sectionHeaderSize;
+        long versions = -1, symbols = -1, symbolCount = 0, strings = 0;
+        for (var i = 0; i < sectionCount; i++)
+        {
+            var type = ReadUInt32(elf, Header(i) + 4);
+            if (type == SectionTypeVersionSymbols)
+                versions = ReadInt64(elf, Header(i) + 0x18);
+            else if (type == SectionTypeDynamicSymbols)
+            {
+                symbols = ReadInt64(elf, Header(i) + 0x18);
+                symbolCount = ReadInt64(elf, Header(i) + 0x20) / 24; // Elf64_Sym is 24 bytes
+                strings = ReadInt64(elf, Header((int)ReadUInt32(elf, Header(i) + 0x28)) + 0x18);
+            }
+        }
+        var names = new List<string>();
+        if (versions < 0 || symbols < 0)
+            return names;
+        for (long s = 0; s < symbolCount; s++)
+        {
+            if ((ReadUInt16(elf, versions + 2 * s) & 0x7fff) == need.Index) // bit 15 marks a hidden version
+                names.Add(ReadString(elf, strings + ReadUInt32(elf, symbols + 24 * s)));
+        }
+        return names;
     }
 
     /// <summary>
@@ -158,22 +204,31 @@ public sealed class WeakenMissingLibStdCxxVersions : Microsoft.Build.Utilities.T
     [Microsoft.Build.Framework.Required]
     public Microsoft.Build.Framework.ITaskItem[] Files { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
 
+    /// <summary>
+    /// The files will run on other systems (a publish folder, a tool package): also weaken the versions that only
+    /// <see cref="ElfVersionPatch.NeverCalledSymbols"/> need, whatever this system's libstdc++ has.
+    /// </summary>
+    public bool ForOtherSystems { get; set; }
+
     /// <inheritdoc />
     public override bool Execute()
     {
         var available = ElfVersionPatch.SystemLibStdCxxVersions();
-        if (available is null)
+        if (available is null && !ForOtherSystems)
             return true; // no glibc libstdc++ to compare against (e.g. building elsewhere): leave the files alone
         foreach (var item in Files)
         {
             var path = item.ItemSpec;
             if (!File.Exists(path))
                 continue;
-            var changed = ElfVersionPatch.WeakenMissing(path,
-                need => !need.Version.StartsWith("GLIBCXX_", StringComparison.Ordinal) || available.Contains(need.Version));
+            var elf = File.ReadAllBytes(path);
+            var changed = ElfVersionPatch.WeakenMissing(path, need =>
+                !need.Version.StartsWith("GLIBCXX_", StringComparison.Ordinal)
+                || (available is null || available.Contains(need.Version))
+                    && !(ForOtherSystems && ElfVersionPatch.SymbolsNeeding(elf, need).All(ElfVersionPatch.NeverCalledSymbols.Contains)));
             if (changed.Count > 0)
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                    $"Maple: marked {string.Join(", ", changed)} weak in {path} (this system's libstdc++ lacks them; the symbol that needs them is never called).");
+                    $"Maple: marked {string.Join(", ", changed)} weak in {path} ({(ForOtherSystems ? "for systems whose" : "this system's")} libstdc++ lacks them; the symbol that needs them is never called).");
         }
         return true;
     }

@@ -7,14 +7,12 @@ namespace Maple.Evaluation;
 
 /// <summary>
 /// Zero-shot CLIP over image files: each class is described by hand-written prompts, and an image goes to the class
-/// whose text features are closest, with its probabilities and top classes. The text features are those of
-/// <see cref="PromptedClip"/> (with several templates, CLIP's prompt ensembling), computed once, here.
+/// whose text features are closest, with its probabilities and top classes. An <see cref="ImageClassifier"/> without
+/// learned prompts, with the prompts' tokens and progress while the (possibly many) templates are encoded.
 /// </summary>
 public sealed class ZeroShotClassifier : IDisposable
 {
-    readonly PromptLearner _learner;
-    readonly PromptedClip _prompted;
-    readonly Tensor _textFeatures;
+    readonly ImageClassifier _classifier;
 
     /// <summary>Encodes the prompts of every class with the model and tokenizer of <paramref name="clip"/>.</summary>
     /// <param name="clip">The model (stays the caller's to dispose, and must outlive this classifier).</param>
@@ -42,27 +40,13 @@ public sealed class ZeroShotClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(classNames);
-        if (classNames.Any(string.IsNullOrWhiteSpace))
-            throw new UserInputException("a class name is blank");
-
         Features = features;
-        ClassNames = classNames.ToArray();
-        _learner = PromptLearners.Create(PromptConfig.ZeroShot(), features.Model, features.Tokenizer, seed: 0);
-        try
-        {
-            _prompted = new PromptedClip(features.Model, _learner, features.Tokenizer, ClassNames, templates ?? [PromptTemplates.Default]);
-            var total = ClassNames.Count * _prompted.Templates.Count;
-            var clock = Stopwatch.StartNew();
-            _textFeatures = _prompted.FixedTextFeatures(textBatchSize,
-                progress is null ? null : done => progress.Report(new BatchProgress(done, total, done / clock.Elapsed.TotalSeconds)), cancellation)
-                .DetachFromDisposeScope();
-        }
-        catch
-        {
-            _prompted?.Dispose();
-            _learner.Dispose();
-            throw;
-        }
+        templates ??= [PromptTemplates.Default];
+        var total = classNames.Count * templates.Count;
+        var clock = Stopwatch.StartNew();
+        _classifier = new ImageClassifier(features, PromptLearners.Create(PromptConfig.ZeroShot(), features.Model, features.Tokenizer, seed: 0),
+            classNames, templates, textBatchSize,
+            progress is null ? null : done => progress.Report(new BatchProgress(done, total, done / clock.Elapsed.TotalSeconds)), cancellation);
     }
 
     /// <summary>The encoders.</summary>
@@ -72,16 +56,16 @@ public sealed class ZeroShotClassifier : IDisposable
     public ClipModel Model => Features.Model;
 
     /// <summary>The classes, as given: class i is <c>ClassNames[i]</c>.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames => _classifier.ClassNames;
 
     /// <summary>The prompt templates.</summary>
-    public IReadOnlyList<string> Templates => _prompted.Templates;
+    public IReadOnlyList<string> Templates => _classifier.Prompted.Templates;
 
     /// <summary>The classifier's weights: one L2-normalised row [classes, embed] per class, fp32. Owned by this object.</summary>
-    public Tensor TextFeatures => _textFeatures;
+    public Tensor TextFeatures => _classifier.TextFeatures!;
 
     /// <summary>The prompt of each class under template <paramref name="template"/> (an index into <see cref="Templates"/>).</summary>
-    public IReadOnlyList<string> Prompts(int template) => _prompted.Prompts(template);
+    public IReadOnlyList<string> Prompts(int template) => _classifier.Prompted.Prompts(template);
 
     /// <summary>The token ids [classes, context] of the prompts under template <paramref name="template"/>; the caller disposes them.</summary>
     public Tensor TokenIds(int template) => Features.Tokenizer.Tokenize(Prompts(template), Model.Config.Text.ContextLength);
@@ -90,13 +74,7 @@ public sealed class ZeroShotClassifier : IDisposable
     public Tensor ImageFeatures(Tensor pixels) => Features.ImageFeatures(pixels);
 
     /// <summary>Logits [batch, classes], exp(logit_scale) × cosine, of already normalised pixels [batch, 3, size, size].</summary>
-    public Tensor Logits(Tensor pixels)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var images = ClipModel.Normalize(Features.ImageFeatures(pixels));
-        return (Model.LogitScale.exp().to(ScalarType.Float32) * images.matmul(_textFeatures.t())).MoveToOuterDisposeScope();
-    }
+    public Tensor Logits(Tensor pixels) => _classifier.Logits(pixels);
 
     /// <summary>Classifies already normalised pixels [batch, 3, size, size]; the predictions have no path.</summary>
     /// <param name="pixels">The images.</param>
@@ -117,25 +95,9 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <param name="cancellation">Checked between batches.</param>
     /// <exception cref="Imaging.ImageDecodeException">A file cannot be read or decoded (the message names it).</exception>
     public IReadOnlyList<ZeroShotPrediction> Classify(IReadOnlyList<string> imagePaths, int top = 5, int batchSize = 32, int loaderThreads = 1,
-        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default)
-    {
-        ArgumentNullException.ThrowIfNull(imagePaths);
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        var results = new List<ZeroShotPrediction>(imagePaths.Count);
-        Features.ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation, (start, pixels) =>
-        {
-            var logits = Logits(pixels);
-            var paths = Enumerable.Range(start, (int)pixels.shape[0]).Select(i => imagePaths[i]).ToList();
-            results.AddRange(ZeroShotPrediction.FromLogits(logits, paths, ClassNames, top));
-        });
-        return results;
-    }
+        IProgress<BatchProgress>? progress = null, CancellationToken cancellation = default) =>
+        _classifier.Predict(imagePaths, top, batchSize, loaderThreads, progress, cancellation);
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _textFeatures.Dispose();
-        _prompted.Dispose();
-        _learner.Dispose();
-    }
+    public void Dispose() => _classifier.Dispose();
 }

@@ -60,6 +60,22 @@ public sealed class LibTorchSharpPatchTests
     }
 
     [Fact]
+    public void OnlyTheNeverCalledSymbolNeedsTheVersion()
+    {
+        // readelf --dyn-syms lists one symbol at GLIBCXX_3.4.32: _ZSt21ios_base_library_initv (std::ios_base_library_init()).
+        var elf = File.ReadAllBytes(PackagedLibrary());
+        var need = ElfVersionPatch.ReadVersionNeeds(elf).Single(n => n.Version == NeededOnlyByUnusedSymbol);
+        Assert.Equal(["_ZSt21ios_base_library_initv"], ElfVersionPatch.SymbolsNeeding(elf, need));
+        Assert.Equal(ElfVersionPatch.NeverCalledSymbols, ElfVersionPatch.SymbolsNeeding(elf, need));
+        // An older version, needed by stream insertions that are called: the five readelf lists at GLIBCXX_3.4.9.
+        var common = ElfVersionPatch.ReadVersionNeeds(elf).Single(n => n.Version == "GLIBCXX_3.4.9");
+        Assert.Equal(
+            ["_ZNSo9_M_insertIbEERSoT_", "_ZNSo9_M_insertIdEERSoT_", "_ZNSo9_M_insertIlEERSoT_", "_ZNSo9_M_insertImEERSoT_",
+             "_ZSt16__ostream_insertIcSt11char_traitsIcEERSt13basic_ostreamIT_T0_ES6_PKS3_l"],
+            ElfVersionPatch.SymbolsNeeding(elf, common).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void RejectsFilesThatAreNotElf()
     {
         Assert.Throws<InvalidDataException>(() => ElfVersionPatch.ReadVersionNeeds(new byte[100]));

@@ -23,7 +23,7 @@ public sealed class DataFilesCliTests : IDisposable
         async Task<string> Refusal(params string[] lines)
         {
             var names = _root.Text($"names-{Guid.NewGuid():N}.txt", lines);
-            var result = await MapleProcess.RunPipedAsync(["train", "--model", Fixtures.TinyMapleModel, "--data", data, "--classes", names, "--output", _temp["run"]]);
+            var result = await MapleProcess.RunPipedAsync(["train", "--model", Fixtures.TinyMapleModel, "--method", "coop", "--data", data, "--classes", names, "--output", _temp["run"]]);
             Assert.Equal(1, result.ExitCode);
             Assert.Equal("", result.Output);
             var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -1,4 +1,4 @@
-namespace Maple.Evaluation;
+namespace Maple;
 
 /// <summary>One of an image's best classes.</summary>
 /// <param name="Index">The class's index in the class list.</param>

@@ -1,9 +1,11 @@
+using System.Runtime.InteropServices;
+
 namespace Maple;
 
 /// <summary>The numeric precision of the frozen backbone's matrix work.</summary>
 public enum Precision
 {
-    /// <summary>bf16 where the CPU computes it natively (AVX512-BF16 or AMX), otherwise fp32.</summary>
+    /// <summary>bf16 where the device computes it natively (a CPU with AVX512-BF16 or AMX, a CUDA GPU that runs bf16 products), otherwise fp32.</summary>
     Auto,
 
     /// <summary>Everything in fp32: the reference semantics.</summary>
@@ -21,19 +23,27 @@ public static class PrecisionSupport
     /// <summary>Whether this CPU has native bf16 matrix instructions.</summary>
     public static bool HasNativeBf16 => NativeBf16.Value;
 
-    /// <summary>Turns <see cref="Precision.Auto"/> into the concrete precision for this machine.</summary>
+    /// <summary>Turns <see cref="Precision.Auto"/> into the concrete precision for this machine's CPU.</summary>
     public static Precision Resolve(Precision precision) => Choose(precision).Resolved;
 
     /// <summary>
-    /// The one place a precision is decided: the concrete precision <paramref name="requested"/> gives on this
-    /// machine, and why, so that what <see cref="Precision.Auto"/> chose can be shown and recorded.
+    /// The one place a precision is decided: the concrete precision <paramref name="requested"/> gives on
+    /// <paramref name="device"/> (the CPU when null), and why, so that what <see cref="Precision.Auto"/> chose can be
+    /// shown and recorded. bf16 is autocast-style on every device: bf16 weights and products, fp32 LayerNorms,
+    /// softmax, residual stream and features.
     /// </summary>
-    public static PrecisionChoice Choose(Precision requested) => requested switch
+    public static PrecisionChoice Choose(Precision requested, TorchSharp.torch.Device? device = null)
     {
-        Precision.Auto when HasNativeBf16 => new(requested, Precision.Bf16, "auto: this CPU has native bf16"),
-        Precision.Auto => new(requested, Precision.Fp32, "auto: this CPU has no native bf16"),
-        _ => new(requested, requested, "as requested"),
-    };
+        if (requested != Precision.Auto)
+            return new(requested, requested, "as requested");
+        if (device is { type: TorchSharp.DeviceType.CUDA })
+            return CudaComputesBf16(device)
+                ? new(requested, Precision.Bf16, "auto: this CUDA device computes bf16")
+                : new(requested, Precision.Fp32, "auto: this CUDA device does not compute bf16");
+        return HasNativeBf16
+            ? new(requested, Precision.Bf16, "auto: this CPU has native bf16")
+            : new(requested, Precision.Fp32, "auto: this CPU has no native bf16");
+    }
 
     /// <summary>Parses <c>fp32</c>, <c>bf16</c> or <c>auto</c>.</summary>
     public static Precision Parse(string text) => text.Trim().ToLowerInvariant() switch
@@ -46,6 +56,21 @@ public static class PrecisionSupport
 
     /// <summary>The lower-case name used on the command line and in metadata.</summary>
     public static string Name(Precision precision) => precision.ToString().ToLowerInvariant();
+
+    // TorchSharp exposes no compute capability: a GPU computes bf16 if a small bf16 product runs on it.
+    static bool CudaComputesBf16(TorchSharp.torch.Device device)
+    {
+        try
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var probe = TorchSharp.torch.ones(8, 8, TorchSharp.torch.ScalarType.BFloat16, device);
+            return probe.matmul(probe).to(TorchSharp.torch.ScalarType.Float32).sum().item<float>() == 512;
+        }
+        catch (Exception ex) when (ex is ExternalException or InvalidOperationException or NotSupportedException)
+        {
+            return false;
+        }
+    }
 
     static bool DetectNativeBf16()
     {

@@ -27,6 +27,7 @@ public sealed class TrainStepCase : IBenchCase
         var folder = args.Get("model");
 
         using var clip = ClipModel.Load(folder, precision);
+        clip.MemorySavingBackward = args.Int("memory_saving", 0) == 1;
         var tokenizer = ClipTokenizer.FromDirectory(folder);
         var learner = PromptLearners.Create(PromptConfig.Maple(), clip, tokenizer, seed: 1);
         using var _ = learner;

@@ -81,7 +81,9 @@ static class BenchmarkCommand
         using var folderLock = RunLock.Acquire(settings.Output);
         if (folderLock.TakenOver is { } stale)
             AnsiConsole.MarkupLine(Markup.Escape($"took over the lock of a benchmark that is no longer running ({stale})"));
-        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config));
+        using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(options.Model)!, parse.GetValue(options.Precision)!, parse.GetValue(options.Tokenizer), cancellation, parse.GetValue(options.Config),
+            parse.GetValue(options.Device)!);
+        clip.Model.MemorySavingBackward = parse.GetValue(options.MemorySavingBackward);
         var markdown = "";
         var observer = new Observer();
         try
@@ -165,13 +167,18 @@ static class BenchmarkCommand
         public Option<string> Precision { get; } = CommonOptions.Precision();
 
         public Option<int> Threads { get; } = CommonOptions.Threads();
+
+        public Option<string> Device { get; } = CommonOptions.Device();
+
+        public Option<bool> MemorySavingBackward { get; } = CommonOptions.MemorySavingBackward();
+
         public Option<long> MaxImagePixels { get; } = CommonOptions.MaxImagePixels();
 
         public Option<string?> Tokenizer { get; } = CommonOptions.Tokenizer();
 
         public void AddTo(Command command)
         {
-            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer })
+            foreach (Option option in new Option[] { Model, Config, DataRoot, Methods, Seeds, Shots, Output, Epochs, Depth, NCtx, Template, Templates, EvalBatch, LoaderThreads, Precision, Threads, MaxImagePixels, Tokenizer, Device, MemorySavingBackward })
                 command.Options.Add(option);
         }
 

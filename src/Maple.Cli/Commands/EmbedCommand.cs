@@ -29,12 +29,13 @@ static class EmbedCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("embed", "Write CLIP image and/or text features to a safetensors file.")
         {
-            model, config, prompts, ctxInit, images, oldImages, texts, oldTexts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, images, oldImages, texts, oldTexts, textsFile, output, normalize, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -50,7 +51,7 @@ static class EmbedCommand
             var normalized = parse.GetValue(normalize);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = promptsPath is null ? null : PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             var extractor = new FeatureExtractor(clip) { Prompts = learner };
             using var imageFeatures = paths.Count == 0 ? null

@@ -23,6 +23,7 @@ static class EvalCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
         var template = PromptOptions.Template($"a benchmark's own template with --dataset (as the papers' zero-shot CLIP), else \"{PromptTemplates.Default}\"");
@@ -31,7 +32,7 @@ static class EvalCommand
 
         var command = new Command("eval", "Evaluate learned prompts (or zero-shot CLIP) on labelled images.")
         {
-            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits,
+            model, config, prompts, ctxInit, template, templates, output, logits, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits, device,
         };
         data.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -47,7 +48,7 @@ static class EvalCommand
             if (promptsPath is null && zeroShotTemplates is null && data.Benchmark(parse) is { } benchmark)
                 zeroShotTemplates = [PromptTemplates.ForBenchmark(benchmark)];
             var dataset = data.Open(parse);
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             var readout = MmrlReadout.Fused;
             if (learner.Config.Method == PromptMethod.Mmrl)

@@ -41,12 +41,13 @@ static class OodCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("ood", "Score OOD detection (AUROC, AUPR, FPR95) of learned prompts or zero-shot CLIP against an ID class set.")
         {
-            model, config, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, prompts, ctxInit, id, idClasses, ood, split, score, temperature, lambda, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -61,7 +62,7 @@ static class OodCommand
             if (oodSets.Count == 0)
                 throw new UserInputException("--ood needs at least one dataset");
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, idData.ClassNames);
 

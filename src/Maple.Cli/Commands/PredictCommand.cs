@@ -24,13 +24,14 @@ static class PredictCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
         var mmrlLogits = PromptOptions.MmrlLogits();
 
         var command = new Command("predict", "Classify image files and folders with learned prompts (or zero-shot CLIP).")
         {
-            model, config, prompts, ctxInit, classes, classNames, top, output, images, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits,
+            model, config, prompts, ctxInit, classes, classNames, top, output, images, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, mmrlLogits, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -43,7 +44,7 @@ static class PredictCommand
             var paths = CommonOptions.ImageFiles(parse, images);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             var readout = learner.Config.Method == PromptMethod.Mmrl
                 ? PromptOptions.ResolveMmrlLogits(parse.GetValue(mmrlLogits)!, promptsPath, names)

@@ -49,13 +49,15 @@ static class TrainCommand
         var strict = new Option<bool>("--strict") { Description = "fail on an unreadable image instead of skipping it (skips are named in train.log)" };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
+        var memorySavingBackward = CommonOptions.MemorySavingBackward();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
             model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
-            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer,
+            schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer, device, memorySavingBackward,
         };
         data.AddTo(command);
         HelpText.AddSection(command, PresetTable);
@@ -107,7 +109,8 @@ static class TrainCommand
                 ? all => FewShotSampler.LoadOrCreate(outputFolder, RequireShots(all, k), null, k, options.Seed).Train
                 : null);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
+            clip.Model.MemorySavingBackward = parse.GetValue(memorySavingBackward);
             using var learner = PromptLearners.Create(prompts, clip.Model, clip.Tokenizer, options.Seed);
             if (parse.GetValue(init) is { } initPath)
                 PromptCheckpoint.LoadInto(learner, initPath);

@@ -26,12 +26,13 @@ static class ZeroShotCommand
         var loaderThreads = new Option<int>("--loader-threads") { Description = "threads decoding images", DefaultValueFactory = _ => 1 };
         var precision = CommonOptions.Precision();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
 
         var command = new Command("zeroshot", "Classify images zero-shot with CLIP and prompt templates (no learned prompts).")
         {
-            model, config, classes, classNames, images, oldImages, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer,
+            model, config, classes, classNames, images, oldImages, template, templates, top, output, batch, loaderThreads, precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -45,7 +46,7 @@ static class ZeroShotCommand
             var paths = CommonOptions.ImageFiles(parse, images, oldImages);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             var prompts = names.Count * templateList.Count;
             using var classifier = prompts > PromptedClip.DefaultTextBatchSize
                 ? ProgressDisplay.Run($"encoding {prompts} prompts", prompts, update =>

@@ -11,18 +11,25 @@ namespace Maple.Clip;
 /// A frozen CLIP: image and text encoders and the logit scale. Prompt methods reach it only through
 /// <see cref="LayerPrompts"/>; nothing here knows about a method.
 /// </summary>
+/// <remarks>
+/// A module like any other: <c>to(device)</c> moves it whole, and the properties that expose its tensors
+/// (<see cref="LogitScale"/>, the encoders' embeddings, every layer's weights) follow the tensors the move creates.
+/// </remarks>
 public sealed class ClipModel : nn.Module<Tensor, Tensor>
 {
     /// <summary>
-    /// Creates a model with uninitialised weights; fill them with <see cref="ClipWeightLoader"/> or
-    /// <see cref="InitializeRandom"/>. In bf16 the matrix weights (linear layers and the patch convolution)
-    /// are bf16; embeddings, LayerNorms, the residual stream and the logit scale stay fp32: they are cheap
-    /// and carry the accuracy.
+    /// Creates a model with uninitialised weights on <paramref name="device"/> (the CPU when null); fill them with
+    /// <see cref="ClipWeightLoader"/> or <see cref="InitializeRandom"/>. In bf16 the matrix weights (linear layers and
+    /// the patch convolution) are bf16; embeddings, LayerNorms, the residual stream and the logit scale stay fp32:
+    /// they are cheap and carry the accuracy.
     /// </summary>
-    public ClipModel(ClipConfig config, Precision precision = Precision.Fp32) : base(nameof(ClipModel))
+    /// <exception cref="UserInputException">The device is not available here.</exception>
+    public ClipModel(ClipConfig config, Precision precision = Precision.Fp32, Device? device = null) : base(nameof(ClipModel))
     {
+        device ??= ComputeDevice.Cpu;
+        ComputeDevice.Check(device);
         Config = config;
-        PrecisionChoice = PrecisionSupport.Choose(precision);
+        PrecisionChoice = PrecisionSupport.Choose(precision, device);
         Precision = PrecisionChoice.Resolved;
         var dtype = Precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
         Visual = new VisionTransformer(config.Vision, config.EmbedDim, dtype);
@@ -33,6 +40,8 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
         register_parameter("logit_scale", LogitScale);
         foreach (var parameter in parameters())
             parameter.DetachFromDisposeScope(); // the model outlives any dispose scope it is created in
+        if (device.type != DeviceType.CPU)
+            this.to(device);
         eval();
     }
 
@@ -46,6 +55,7 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     public TextTransformer Text { get; }
 
     /// <summary>log of the logit scale (CLIP's temperature), a scalar.</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "logit_scale")]
     public Parameter LogitScale { get; }
 
     /// <summary>The pixel normalisation the model was trained with (CLIP's, or a checkpoint's <c>preprocessor_config.json</c>).</summary>
@@ -58,11 +68,27 @@ public sealed class ClipModel : nn.Module<Tensor, Tensor>
     public PrecisionChoice PrecisionChoice { get; }
 
     /// <summary>
-    /// Loads a model from a Hugging Face folder, open_clip weights or an OpenAI archive;
-    /// <paramref name="config"/> is an explicit config file (see <see cref="ClipWeightLoader.Load"/>).
+    /// The device the weights are on and every result is computed on: the CPU or a CUDA GPU. Inputs on another
+    /// device (pixels and token ids made on the CPU) are moved to it.
     /// </summary>
-    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null) =>
-        ClipWeightLoader.Load(path, precision, config);
+    public Device Device => LogitScale.device;
+
+    /// <summary>
+    /// Whether the frozen blocks of both encoders save memory in training steps at some cost in backward time (see
+    /// <see cref="PromptedTransformer.MemorySavingBackward"/>). Off by default.
+    /// </summary>
+    public bool MemorySavingBackward
+    {
+        get => Visual.Transformer.MemorySavingBackward;
+        set => Visual.Transformer.MemorySavingBackward = Text.Transformer.MemorySavingBackward = value;
+    }
+
+    /// <summary>
+    /// Loads a model from a Hugging Face folder, open_clip weights or an OpenAI archive onto <paramref name="device"/>
+    /// (the CPU when null); <paramref name="config"/> is an explicit config file (see <see cref="ClipWeightLoader.Load"/>).
+    /// </summary>
+    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null, Device? device = null) =>
+        ClipWeightLoader.Load(path, precision, config, device);
 
     /// <summary>Image features [batch, embed], fp32, not normalised.</summary>
     public Tensor EncodeImage(Tensor pixels, LayerPrompts? prompts = null) => Visual.Forward(pixels, prompts);

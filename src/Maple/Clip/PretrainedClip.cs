@@ -27,22 +27,26 @@ public sealed class PretrainedClip : IDisposable
     /// download), a Hugging Face folder, or an OpenAI-layout checkpoint file. OpenAI checkpoints carry no
     /// tokenizer: it is taken from <paramref name="tokenizerFolder"/> or the file's folder. The architecture is
     /// read from <paramref name="config"/> when given, else from the config beside the weights (see
-    /// <see cref="Weights.ClipWeightLoader.Load"/>).
+    /// <see cref="Weights.ClipWeightLoader.Load"/>). The model computes on <paramref name="device"/> (the CPU when null).
     /// </summary>
+    /// <exception cref="UserInputException">The device is not available here (checked before anything is read).</exception>
     public static async Task<PretrainedClip> LoadAsync(string model, Precision precision = Precision.Auto, string? tokenizerFolder = null,
-        IProgress<DownloadProgress>? progress = null, HubOptions? hub = null, string? config = null, CancellationToken cancellation = default)
+        IProgress<DownloadProgress>? progress = null, HubOptions? hub = null, string? config = null, CancellationToken cancellation = default,
+        TorchSharp.torch.Device? device = null)
     {
+        if (device is not null)
+            ComputeDevice.Check(device);
         string folder;
         ClipModel clip;
         if (File.Exists(model))
         {
             folder = Path.GetDirectoryName(Path.GetFullPath(model))!;
-            clip = ClipModel.Load(model, precision, config);
+            clip = ClipModel.Load(model, precision, config, device);
         }
         else
         {
             folder = await new ModelResolver(hub ?? HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
-            clip = ClipModel.Load(folder, precision, config);
+            clip = ClipModel.Load(folder, precision, config, device);
         }
 
         try

@@ -85,7 +85,7 @@ public static class Evaluator
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var batchLogits = textFeatures is null ? model.Logits(images) : model.Logits(images, textFeatures);
-            var values = batchLogits.to(ScalarType.Float32).data<float>().ToArray();
+            var values = batchLogits.to(ScalarType.Float32).cpu().data<float>().ToArray();
             var n = (int)batchLogits.shape[0];
             for (var i = 0; i < n; i++)
             {

@@ -78,7 +78,7 @@ public sealed class FeatureExtractor
         {
             ForEachImageBatch(imagePaths, batchSize, loaderThreads, progress, cancellation,
                 (_, pixels) => parts.Add(ImageFeatures(pixels, normalize).DetachFromDisposeScope()));
-            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32) : cat(parts);
+            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32, Model.Device) : cat(parts);
         }
         finally
         {
@@ -117,7 +117,7 @@ public sealed class FeatureExtractor
                 var done = start + chunk.Count;
                 progress?.Report(new BatchProgress(done, texts.Count, done / clock.Elapsed.TotalSeconds));
             }
-            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32) : cat(parts);
+            return parts.Count == 0 ? zeros(0, EmbedDim, ScalarType.Float32, Model.Device) : cat(parts);
         }
         finally
         {

@@ -14,9 +14,9 @@ public sealed record ZeroShotPrediction(string? Path, float[] Logits, float[] Pr
     {
         var classes = classNames.Count;
         var k = Math.Min(top, classes);
-        var values = logits.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var values = logits.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         // In fp64 so that each row's probabilities sum to 1 to within fp32 rounding.
-        var probabilities = logits.to(ScalarType.Float64).softmax(-1).to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var probabilities = logits.to(ScalarType.Float64).softmax(-1).to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var results = new List<ZeroShotPrediction>();
         for (var i = 0; i < (int)logits.shape[0]; i++)
         {

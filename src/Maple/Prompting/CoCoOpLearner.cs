@@ -12,9 +12,7 @@ namespace Maple.Prompting;
 /// </summary>
 public sealed class CoCoOpLearner : PromptLearner
 {
-    readonly Parameter _context;
-    readonly (Parameter Weight, Parameter Bias) _linear1;
-    readonly (Parameter Weight, Parameter Bias) _linear2;
+    const string Context = "prompt_learner.ctx";
 
     /// <summary>Initialises the prompts as the authors do, drawing random values from <paramref name="generator"/>.</summary>
     public CoCoOpLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
@@ -25,13 +23,15 @@ public sealed class CoCoOpLearner : PromptLearner
         var init = config.CtxInit.Replace('_', ' ').Trim();
         var useInit = init.Length > 0 && PromptLearners.WordCount(init) == config.TextTokens;
         PromptPrefix = useInit ? init : Placeholders(config.TextTokens);
-        _context = Learn("prompt_learner.ctx",
+        Learn(Context,
             useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator));
         var hidden = Math.Max(1, embed / 16);
         var (w1, b1) = DefaultLinear(embed, hidden, generator);
-        _linear1 = (Learn("prompt_learner.meta_net.linear1.weight", w1), Learn("prompt_learner.meta_net.linear1.bias", b1));
+        Learn("prompt_learner.meta_net.linear1.weight", w1);
+        Learn("prompt_learner.meta_net.linear1.bias", b1);
         var (w2, b2) = DefaultLinear(hidden, textWidth, generator);
-        _linear2 = (Learn("prompt_learner.meta_net.linear2.weight", w2), Learn("prompt_learner.meta_net.linear2.bias", b2));
+        Learn("prompt_learner.meta_net.linear2.weight", w2);
+        Learn("prompt_learner.meta_net.linear2.bias", b2);
     }
 
     /// <inheritdoc />
@@ -49,8 +49,9 @@ public sealed class CoCoOpLearner : PromptLearner
     /// <inheritdoc />
     public override LayerPrompts TextPromptsFor(Tensor normalizedImageFeature)
     {
-        var hidden = nn.functional.relu(nn.functional.linear(normalizedImageFeature, _linear1.Weight, _linear1.Bias));
-        var bias = nn.functional.linear(hidden, _linear2.Weight, _linear2.Bias);
-        return new([_context + bias.unsqueeze(0)]);
+        var hidden = nn.functional.relu(nn.functional.linear(normalizedImageFeature,
+            Learned("prompt_learner.meta_net.linear1.weight"), Learned("prompt_learner.meta_net.linear1.bias")));
+        var bias = nn.functional.linear(hidden, Learned("prompt_learner.meta_net.linear2.weight"), Learned("prompt_learner.meta_net.linear2.bias"));
+        return new([Learned(Context) + bias.unsqueeze(0)]);
     }
 }

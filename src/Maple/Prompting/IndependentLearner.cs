@@ -13,8 +13,8 @@ namespace Maple.Prompting;
 /// </summary>
 public sealed class IndependentLearner : PromptLearner
 {
-    readonly Parameter[] _text;
-    readonly Parameter[] _vision;
+    readonly string[] _text;
+    readonly string[] _vision;
 
     /// <summary>Initialises the prompts as the authors do, drawing random values from <paramref name="generator"/>.</summary>
     public IndependentLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
@@ -22,7 +22,7 @@ public sealed class IndependentLearner : PromptLearner
     {
         var (textWidth, visionWidth) = (clip.Config.Text.Width, clip.Config.Vision.Width);
         var init = config.CtxInit.Replace('_', ' ').Trim();
-        var text = new List<Parameter>();
+        var text = new List<string>();
         if (config.TextTokens == 0)
         {
             PromptPrefix = PromptConfig.FixedTemplate.Replace(" {}.", "");
@@ -34,18 +34,22 @@ public sealed class IndependentLearner : PromptLearner
                 ? PromptLearners.WordCount(init) == config.TextTokens
                 : config.TextTokens <= 4);
             PromptPrefix = useInit ? init : Placeholders(config.TextTokens);
-            text.Add(Learn("prompt_learner.ctx",
-                useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator)));
+            text.Add("prompt_learner.ctx");
             for (var layer = 1; layer < config.TextDepth; layer++)
-                text.Add(Learn($"text_encoder.transformer.resblocks.{layer}.VPT_shallow", PromptNormal(config.TextTokens, textWidth, generator)));
+                text.Add($"text_encoder.transformer.resblocks.{layer}.VPT_shallow");
+            Learn(text[0], useInit ? EmbedWords(clip, tokenizer, init, config.TextTokens) : PromptNormal(config.TextTokens, textWidth, generator));
+            foreach (var name in text.Skip(1))
+                Learn(name, PromptNormal(config.TextTokens, textWidth, generator));
         }
 
-        var vision = new List<Parameter>();
+        var vision = new List<string>();
         if (config.VisionTokens > 0)
         {
-            vision.Add(Learn("image_encoder.VPT", PromptNormal(config.VisionTokens, visionWidth, generator)));
+            vision.Add("image_encoder.VPT");
             for (var layer = 1; layer < config.VisionDepth; layer++)
-                vision.Add(Learn($"image_encoder.transformer.resblocks.{layer}.VPT_shallow", PromptNormal(config.VisionTokens, visionWidth, generator)));
+                vision.Add($"image_encoder.transformer.resblocks.{layer}.VPT_shallow");
+            foreach (var name in vision)
+                Learn(name, PromptNormal(config.VisionTokens, visionWidth, generator));
         }
         (_text, _vision) = (text.ToArray(), vision.ToArray());
     }
@@ -54,8 +58,8 @@ public sealed class IndependentLearner : PromptLearner
     public override string PromptPrefix { get; }
 
     /// <inheritdoc />
-    public override LayerPrompts? TextPrompts() => _text.Length == 0 ? null : new LayerPrompts(_text);
+    public override LayerPrompts? TextPrompts() => _text.Length == 0 ? null : new LayerPrompts(_text.Select(Learned).ToList());
 
     /// <inheritdoc />
-    public override LayerPrompts? VisionPrompts() => _vision.Length == 0 ? null : new LayerPrompts(_vision);
+    public override LayerPrompts? VisionPrompts() => _vision.Length == 0 ? null : new LayerPrompts(_vision.Select(Learned).ToList());
 }

@@ -12,10 +12,8 @@ namespace Maple.Prompting;
 /// </summary>
 public sealed class MapleLearner : PromptLearner
 {
-    readonly Parameter _context;
-    readonly (Parameter Weight, Parameter Bias) _contextProjection;
-    readonly Parameter[] _deepText;
-    readonly (Parameter Weight, Parameter Bias)[] _deepProjections;
+    const string Context = "prompt_learner.ctx";
+    readonly string[] _deepText;
 
     /// <summary>Initialises the prompts as the authors do, drawing random values from <paramref name="generator"/>.</summary>
     public MapleLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
@@ -28,21 +26,23 @@ public sealed class MapleLearner : PromptLearner
         // ctx learns the first n_ctx tokens ("a photo of a", n_ctx 2: learns "a photo", keeps "of a").
         var useInit = init.Length > 0 && nCtx <= 4;
         PromptPrefix = useInit ? init : Placeholders(nCtx);
-        _context = Learn("prompt_learner.ctx", useInit ? EmbedWords(clip, tokenizer, init, nCtx) : PromptNormal(nCtx, textWidth, generator));
+        Learn(Context, useInit ? EmbedWords(clip, tokenizer, init, nCtx) : PromptNormal(nCtx, textWidth, generator));
 
         var (w, b) = DefaultLinear(textWidth, visionWidth, generator);
-        _contextProjection = (Learn("prompt_learner.proj.weight", w), Learn("prompt_learner.proj.bias", b));
+        Learn("prompt_learner.proj.weight", w);
+        Learn("prompt_learner.proj.bias", b);
 
-        _deepText = Enumerable.Range(0, depth - 1)
-            .Select(i => Learn($"prompt_learner.compound_prompts_text.{i}", PromptNormal(nCtx, textWidth, generator)))
-            .ToArray();
+        _deepText = Enumerable.Range(0, depth - 1).Select(i => $"prompt_learner.compound_prompts_text.{i}").ToArray();
+        foreach (var name in _deepText)
+            Learn(name, PromptNormal(nCtx, textWidth, generator));
 
         // Every deeper coupling starts as a copy of one default-initialised layer (the authors clone it).
         var (sharedWeight, sharedBias) = DefaultLinear(textWidth, visionWidth, generator);
-        _deepProjections = Enumerable.Range(0, depth - 1)
-            .Select(i => (Learn($"prompt_learner.compound_prompt_projections.{i}.weight", sharedWeight.clone()),
-                          Learn($"prompt_learner.compound_prompt_projections.{i}.bias", sharedBias.clone())))
-            .ToArray();
+        for (var i = 0; i < depth - 1; i++)
+        {
+            Learn($"prompt_learner.compound_prompt_projections.{i}.weight", sharedWeight.clone());
+            Learn($"prompt_learner.compound_prompt_projections.{i}.bias", sharedBias.clone());
+        }
         sharedWeight.Dispose();
         sharedBias.Dispose();
     }
@@ -51,13 +51,16 @@ public sealed class MapleLearner : PromptLearner
     public override string PromptPrefix { get; }
 
     /// <inheritdoc />
-    public override LayerPrompts TextPrompts() => new([_context, .. _deepText]);
+    public override LayerPrompts TextPrompts() => new([Learned(Context), .. _deepText.Select(Learned)]);
 
     /// <inheritdoc />
     public override LayerPrompts VisionPrompts()
     {
-        var input = nn.functional.linear(_context, _contextProjection.Weight, _contextProjection.Bias);
-        var deep = _deepText.Zip(_deepProjections, (text, f) => nn.functional.linear(text, f.Weight, f.Bias));
+        var input = Coupled(Learned(Context), "prompt_learner.proj");
+        var deep = _deepText.Select((name, i) => Coupled(Learned(name), $"prompt_learner.compound_prompt_projections.{i}"));
         return new([input, .. deep]);
     }
+
+    /// <summary>F_k(P_k): the text prompt through its coupling layer.</summary>
+    Tensor Coupled(Tensor text, string layer) => nn.functional.linear(text, Learned($"{layer}.weight"), Learned($"{layer}.bias"));
 }

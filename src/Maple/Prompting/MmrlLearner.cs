@@ -19,10 +19,10 @@ public sealed class MmrlLearner : PromptLearner
     /// <summary>MMRL scales its cosine logits by 100, fixed, rather than by CLIP's learned temperature.</summary>
     public const double LogitScale = 100;
 
-    readonly Parameter _tokens;
-    readonly (Parameter Weight, Parameter Bias)[] _toVision;
-    readonly (Parameter Weight, Parameter Bias)[] _toText;
-    readonly Parameter _representationProjection;
+    const string TokensName = "representation_learner.compound_rep_tokens";
+    const string ToVisionPrefix = "representation_learner.compound_rep_tokens_r2vproj";
+    const string ToTextPrefix = "representation_learner.compound_rep_tokens_r2tproj";
+    const string RepresentationProjectionName = "image_encoder.proj_rep";
 
     /// <summary>Initialises the parameters as the authors do, drawing random values from <paramref name="generator"/>.</summary>
     public MmrlLearner(PromptConfig config, ClipModel clip, Generator generator)
@@ -32,12 +32,12 @@ public sealed class MmrlLearner : PromptLearner
         var (tokens, depth, dim) = (config.TextTokens, config.TextDepth, config.RepresentationDim);
         Template = config.TextTemplate!;
         PromptPrefix = Template[..Template.IndexOf(PromptTemplates.Placeholder, StringComparison.Ordinal)].Trim();
-        _tokens = Learn("representation_learner.compound_rep_tokens", PromptNormal(tokens, dim, generator));
+        Learn(TokensName, PromptNormal(tokens, dim, generator));
         // Every layer's projection starts as a copy of one default-initialised layer (the authors clone it).
-        _toVision = Clones("representation_learner.compound_rep_tokens_r2vproj", DefaultLinear(dim, visionWidth, generator), depth);
-        _toText = Clones("representation_learner.compound_rep_tokens_r2tproj", DefaultLinear(dim, textWidth, generator), depth);
+        Clones(ToVisionPrefix, DefaultLinear(dim, visionWidth, generator), depth);
+        Clones(ToTextPrefix, DefaultLinear(dim, textWidth, generator), depth);
         // CLIP's own proj is N(0, width^-0.5) at construction; proj_rep is not in CLIP's weights, so it keeps that draw.
-        _representationProjection = Learn("image_encoder.proj_rep", normal(0, 1.0 / Math.Sqrt(visionWidth), [visionWidth, embed], generator: generator));
+        Learn(RepresentationProjectionName, normal(0, 1.0 / Math.Sqrt(visionWidth), [visionWidth, embed], generator: generator));
     }
 
     /// <inheritdoc />
@@ -50,28 +50,34 @@ public sealed class MmrlLearner : PromptLearner
     public double ClassTokenWeight => Config.ClassTokenWeight;
 
     /// <inheritdoc />
-    public override LayerPrompts TextPrompts() => Project(_toText, ClipConfig.Text.Layers);
+    public override LayerPrompts TextPrompts() => Project(ToTextPrefix, ClipConfig.Text.Layers);
 
     /// <inheritdoc />
-    public override LayerPrompts VisionPrompts() => Project(_toVision, ClipConfig.Vision.Layers);
+    public override LayerPrompts VisionPrompts() => Project(ToVisionPrefix, ClipConfig.Vision.Layers);
 
     /// <summary>
     /// The representation features [batch, embed] (not normalised) from the representation tokens' outputs after
     /// ln_post [batch, tokens, width]: their mean, through the trainable projection.
     /// </summary>
-    public Tensor RepresentationFeatures(Tensor promptTokens) => promptTokens.mean([1]).matmul(_representationProjection);
+    public Tensor RepresentationFeatures(Tensor promptTokens) => promptTokens.mean([1]).matmul(Learned(RepresentationProjectionName));
 
-    LayerPrompts Project((Parameter Weight, Parameter Bias)[] projections, int layers) =>
-        LayerPrompts.EnteringAt(layers - projections.Length,
-            projections.Select(p => nn.functional.linear(_tokens, p.Weight, p.Bias)).ToList());
-
-    (Parameter, Parameter)[] Clones(string prefix, (Tensor Weight, Tensor Bias) shared, int count)
+    /// <summary>The tokens each of the last <see cref="PromptConfig.TextDepth"/> layers receives: R through that layer's projection.</summary>
+    LayerPrompts Project(string prefix, int layers)
     {
-        var clones = Enumerable.Range(0, count)
-            .Select(i => (Learn($"{prefix}.{i}.weight", shared.Weight.clone()), Learn($"{prefix}.{i}.bias", shared.Bias.clone())))
-            .ToArray();
+        var depth = Config.TextDepth;
+        var tokens = Learned(TokensName);
+        return LayerPrompts.EnteringAt(layers - depth,
+            Enumerable.Range(0, depth).Select(i => nn.functional.linear(tokens, Learned($"{prefix}.{i}.weight"), Learned($"{prefix}.{i}.bias"))).ToList());
+    }
+
+    void Clones(string prefix, (Tensor Weight, Tensor Bias) shared, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Learn($"{prefix}.{i}.weight", shared.Weight.clone());
+            Learn($"{prefix}.{i}.bias", shared.Bias.clone());
+        }
         shared.Weight.Dispose();
         shared.Bias.Dispose();
-        return clones;
     }
 }

@@ -7,16 +7,21 @@ using static TorchSharp.torch;
 namespace Maple.Prompting;
 
 /// <summary>
-/// What a prompt-learning method learns, and the prompt tokens it hands the encoders. Parameters carry
-/// the authors' state-dict names, so checkpoints read the same in both implementations. The learned
-/// tokens never depend on the class names: a learner trained on some classes scores any others.
+/// What a prompt-learning method learns, and the prompt tokens it hands the encoders: a module whose
+/// parameters carry the authors' state-dict names (<c>prompt_learner.ctx</c>, nested as in their code), so
+/// <c>state_dict()</c> and checkpoints read the same in both implementations, and <c>to(device)</c> moves it.
+/// The learned tokens never depend on the class names: a learner trained on some classes scores any others.
 /// </summary>
-public abstract class PromptLearner : IDisposable
+/// <remarks>
+/// Subclasses hold no <see cref="Parameter"/> of their own: <c>to</c> replaces the registered ones, so they read
+/// them by name (<see cref="Learned"/>).
+/// </remarks>
+public abstract class PromptLearner : nn.Module
 {
-    readonly List<(string Name, Parameter Value)> _parameters = [];
+    readonly List<string> _names = [];
 
     /// <summary>Creates a learner for <paramref name="config"/> on a backbone of <paramref name="clip"/>'s dimensions.</summary>
-    protected PromptLearner(PromptConfig config, ClipConfig clip)
+    protected PromptLearner(PromptConfig config, ClipConfig clip) : base(nameof(PromptLearner))
     {
         config.Validate(clip, $"{PromptMethods.Name(config.Method)} prompts");
         Config = config;
@@ -35,8 +40,8 @@ public abstract class PromptLearner : IDisposable
     /// <summary>Whether the text prompts depend on the image (CoCoOp): text features are then per image.</summary>
     public virtual bool ConditionsOnImage => false;
 
-    /// <summary>The learnable tensors under the authors' names, in a fixed order.</summary>
-    public IReadOnlyList<(string Name, Parameter Value)> Parameters => _parameters;
+    /// <summary>The learnable tensors under the authors' names, in a fixed order (the order they were created in).</summary>
+    public IReadOnlyList<(string Name, Parameter Value)> Parameters => _names.Select(name => (name, Learned(name))).ToList();
 
     /// <summary>
     /// How the text prompt words a class: the prefix, the class name and a period (<c>"a photo of a {}."</c>,
@@ -59,7 +64,7 @@ public abstract class PromptLearner : IDisposable
         throw new NotSupportedException($"{PromptMethods.Name(Config.Method)} prompts do not depend on the image");
 
     /// <summary>The learnable tensors by name (views of the live parameters).</summary>
-    public Dictionary<string, Tensor> StateDict() => _parameters.ToDictionary(p => p.Name, p => (Tensor)p.Value);
+    public Dictionary<string, Tensor> StateDict() => Parameters.ToDictionary(p => p.Name, p => (Tensor)p.Value);
 
     /// <summary>Copies values into the parameters; every name must be present with its exact shape.</summary>
     /// <exception cref="InvalidDataException">Names are missing or unexpected, or a shape differs; <paramref name="source"/> is named.</exception>
@@ -69,7 +74,7 @@ public abstract class PromptLearner : IDisposable
         PromptLearners.CheckShapes(Config, ClipConfig, values.ToDictionary(v => v.Key, v => v.Value.shape), source);
         using (no_grad())
         {
-            foreach (var (name, parameter) in _parameters)
+            foreach (var (name, parameter) in Parameters)
             {
                 var value = values[name];
                 if (!value.shape.SequenceEqual(parameter.shape))
@@ -79,23 +84,34 @@ public abstract class PromptLearner : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var (_, parameter) in _parameters)
-            parameter.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Adds a learnable tensor (taking ownership of <paramref name="initial"/>).</summary>
-    protected Parameter Learn(string name, Tensor initial)
+    /// <summary>
+    /// Adds a learnable tensor (taking ownership of <paramref name="initial"/>) under its dotted state-dict name: each
+    /// part before the last is a child module, created when first named.
+    /// </summary>
+    protected void Learn(string name, Tensor initial)
     {
         // The learner outlives any dispose scope it is created in.
         var parameter = new Parameter(initial.to(ScalarType.Float32).detach(), requires_grad: true);
         parameter.DetachFromDisposeScope();
-        _parameters.Add((name, parameter));
-        return parameter;
+        var parts = name.Split('.');
+        nn.Module owner = this;
+        foreach (var part in parts[..^1])
+        {
+            var child = owner.named_children().FirstOrDefault(c => c.name == part).module;
+            if (child is null)
+            {
+                child = new ParameterGroup();
+                owner.register_module(part, child);
+            }
+            owner = child;
+        }
+        owner.register_parameter(parts[^1], parameter);
+        _names.Add(name);
     }
+
+    /// <summary>The learnable tensor named <paramref name="name"/> (as given to <see cref="Learn"/>).</summary>
+    protected Parameter Learned(string name) =>
+        get_parameter(name) ?? throw new InvalidOperationException($"{name}: no such learned tensor");
 
     /// <summary>N(0, 0.02), the authors' initialisation of prompt tokens.</summary>
     protected static Tensor PromptNormal(long rows, long width, Generator generator) =>
@@ -128,3 +144,6 @@ public abstract class PromptLearner : IDisposable
     /// <summary>"X X ... X": the placeholder words of randomly initialised context.</summary>
     protected static string Placeholders(int count) => string.Join(" ", Enumerable.Repeat("X", count));
 }
+
+/// <summary>A module that only groups learned tensors under a name, as a part of a dotted state-dict name.</summary>
+sealed class ParameterGroup() : nn.Module(nameof(ParameterGroup));

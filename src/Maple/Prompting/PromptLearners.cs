@@ -1,3 +1,4 @@
+using TorchSharp;
 using Maple.Clip;
 using Maple.Tokenization;
 using static TorchSharp.torch;
@@ -19,17 +20,21 @@ public static class PromptLearners
         return Restore(config, clip, tokenizer, seed);
     }
 
-    /// <summary>A learner of exactly <paramref name="config"/>'s shape, to be filled from a checkpoint.</summary>
+    /// <summary>
+    /// A learner of exactly <paramref name="config"/>'s shape, to be filled from a checkpoint, on <paramref name="clip"/>'s
+    /// device. Random values are drawn on the CPU, so a seed gives the same prompts on every device.
+    /// </summary>
     public static PromptLearner Restore(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, long seed = 0)
     {
         using var generator = new Generator((ulong)seed);
-        return config.Method switch
+        PromptLearner learner = config.Method switch
         {
             PromptMethod.Maple => new MapleLearner(config, clip, tokenizer, generator),
             PromptMethod.CoCoOp => new CoCoOpLearner(config, clip, tokenizer, generator),
             PromptMethod.Mmrl => new MmrlLearner(config, clip, generator),
             _ => new IndependentLearner(config, clip, tokenizer, generator),
         };
+        return learner.to(clip.Device);
     }
 
     /// <summary>

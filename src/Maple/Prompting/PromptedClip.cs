@@ -55,7 +55,7 @@ public sealed class PromptedClip : IDisposable
         Templates = templates?.ToArray() ?? [learner.Template];
         _tokenizer = tokenizer;
         PromptTexts = Prompts(0);
-        TokenIds = tokenizer.Tokenize(PromptTexts, clip.Config.Text.ContextLength).DetachFromDisposeScope();
+        TokenIds = tokenizer.Tokenize(PromptTexts, clip.Config.Text.ContextLength).to(clip.Device, disposeAfter: true).DetachFromDisposeScope();
     }
 
     /// <summary>The frozen backbone.</summary>
@@ -127,7 +127,7 @@ public sealed class PromptedClip : IDisposable
                 var encoded = Clip.EncodeText(ids);
                 var features = normalizeEachTemplate ? ClipModel.Normalize(encoded) : encoded.to(ScalarType.Float32);
                 if (sum is null)
-                    sum = zeros([classes, features.shape[1]], ScalarType.Float32).MoveToOuterDisposeScope();
+                    sum = zeros([classes, features.shape[1]], ScalarType.Float32, features.device).MoveToOuterDisposeScope();
                 // In place: with 80 templates and 1,000 classes the intermediates would add up.
                 sum[start..(start + count)].add_(features);
                 promptsDone?.Invoke(t * classes + start + count);

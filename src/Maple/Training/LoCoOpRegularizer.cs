@@ -60,7 +60,7 @@ public sealed class LoCoOpRegularizer
         }
         var count = background.sum().item<float>();
         if (count == 0)
-            return zeros([], ScalarType.Float32).MoveToOuterDisposeScope();
+            return zeros([], ScalarType.Float32, localLogits.device).MoveToOuterDisposeScope();
         var logp = localLogits.to(ScalarType.Float32).log_softmax(-1);
         var entropy = -(logp.exp() * logp).sum(-1); // [B, P]
         return ((entropy * background).sum() / count).MoveToOuterDisposeScope();

@@ -82,11 +82,11 @@ public sealed class Sgd : IPromptOptimizer
     {
         foreach (var (name, value) in buffers)
         {
-            if (_parameters.All(p => p.Name != name))
-                throw new InvalidDataException($"momentum buffer '{name}' names no parameter");
+            var parameter = _parameters.FirstOrDefault(p => p.Name == name).Value
+                ?? throw new InvalidDataException($"momentum buffer '{name}' names no parameter");
             if (_momentum.Remove(name, out var old))
                 old.Dispose();
-            _momentum[name] = value.to(ScalarType.Float32).clone().DetachFromDisposeScope();
+            _momentum[name] = value.to(ScalarType.Float32, parameter.device, copy: true).DetachFromDisposeScope();
         }
     }
 

@@ -148,7 +148,7 @@ public sealed class Trainer
             for (var step = 0; loader.Next() is { } batch; step++)
             {
                 using var images = batch.Images;
-                using var labels = batch.Labels;
+                using var labels = batch.Labels.to(_model.Clip.Device, disposeAfter: true);
                 cancellation.ThrowIfCancellationRequested();
                 var stepClock = Stopwatch.StartNew();
                 double loss, accuracy;

@@ -22,25 +22,14 @@ public sealed class FrozenLayerNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The scale, [width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "weight")]
     public Parameter Weight { get; }
 
     /// <summary>The shift, [width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "bias")]
     public Parameter Bias { get; }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) =>
         nn.functional.layer_norm(input.to(ScalarType.Float32), _shape, Weight, Bias, _eps);
-
-    /// <summary>The gradient of the input (fp32) from the gradient of the output, recomputing the normalisation.</summary>
-    internal Tensor InputGradient(Tensor input, Tensor gradOutput)
-    {
-        using var scope = NewDisposeScope();
-        using (enable_grad())
-        {
-            // fp32 whatever the input was kept in, so the gradient is fp32 too.
-            var leaf = input.to(ScalarType.Float32).detach().requires_grad_(true);
-            var output = forward(leaf);
-            return autograd.grad([output], [leaf], [gradOutput.to(output.dtype)])[0].MoveToOuterDisposeScope();
-        }
-    }
 }

@@ -23,15 +23,14 @@ public sealed class FrozenLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The weight, [out, in].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "weight")]
     public Parameter Weight { get; }
 
     /// <summary>The bias, [out], if any.</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "bias")]
     public Parameter? Bias { get; }
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) =>
         nn.functional.linear(input.to(Weight.dtype), Weight, Bias);
-
-    /// <summary>The gradient of the input from the gradient of the output, in the weight's dtype (the weight itself gets none).</summary>
-    internal Tensor InputGradient(Tensor gradOutput) => gradOutput.to(Weight.dtype).matmul(Weight);
 }

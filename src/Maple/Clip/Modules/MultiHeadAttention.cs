@@ -3,6 +3,19 @@ using static TorchSharp.torch;
 
 namespace Maple.Clip.Modules;
 
+/// <summary>What each query of an attention layer attends to.</summary>
+public enum AttentionScope
+{
+    /// <summary>Every position it may see: the whole sequence, or, in a causal attention, itself and the earlier ones.</summary>
+    Full,
+
+    /// <summary>
+    /// Itself only: a softmax over one key is 1, so each token receives the output projection of its own value
+    /// and no token mixes with another (GL-MCM's and LoCoOp's local features).
+    /// </summary>
+    SelfOnly,
+}
+
 /// <summary>Multi-head self-attention with a fused q/k/v projection (OpenAI's <c>in_proj</c> layout).</summary>
 public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
 {
@@ -29,96 +42,76 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     public FrozenLinear OutProj { get; }
 
     /// <summary>Attends over a batch-first sequence [batch, length, width].</summary>
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Forward(input);
+
+    /// <summary>
+    /// The attention output of a sequence [batch, length, width]: [batch, length, width] for every row, or
+    /// [batch, width] for the one <paramref name="row"/>, which alone is projected to a query (keys and values
+    /// come from every row). A causal attention can be read only at its last row.
+    /// </summary>
+    public Tensor Forward(Tensor input, long? row = null, AttentionScope scope = AttentionScope.Full) => Forward(input, row, scope, null);
+
+    /// <summary>As the public overload; <paramref name="keep"/>, if given, receives q/k/v (every row, full scope only).</summary>
+    internal Tensor Forward(Tensor input, long? row, AttentionScope scope, BlockActivations? keep)
     {
-        using var scope = NewDisposeScope();
-        return OutProj.forward(Attend(Project(input))).MoveToOuterDisposeScope();
+        using var disposeScope = NewDisposeScope();
+        var (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2]);
+        var x = input.to(InProj.Weight.dtype);
+        var w = (int)width;
+        Tensor merged;
+        if (scope == AttentionScope.SelfOnly)
+        {
+            // The value rows of the fused projection are the last third: [q; k; v].
+            merged = nn.functional.linear(row is { } r ? x[.., r] : x, InProj.Weight[(2 * w)..], InProj.Bias?[(2 * w)..]);
+        }
+        else if (row is { } r)
+        {
+            if (IsCausal && r != length - 1)
+                throw new ArgumentException($"a causal attention is read at its last row ({length - 1}), not row {r}", nameof(row));
+            var headDim = width / _heads;
+            var query = nn.functional.linear(x[.., r], InProj.Weight[..w], InProj.Bias?[..w]).view(batch, _heads, 1, headDim);
+            var keyValue = nn.functional.linear(x, InProj.Weight[w..], InProj.Bias?[w..]).view(batch, length, 2, _heads, headDim).permute(2, 0, 3, 1, 4);
+            // The last row of a causal attention sees every row: no mask.
+            merged = Attend(query, keyValue[0], keyValue[1], causal: false).reshape(batch, width);
+        }
+        else
+        {
+            var qkv = Project(x);
+            keep?.KeepQkv(qkv);
+            merged = AttendProjected(qkv);
+        }
+        return OutProj.forward(merged).MoveToOuterDisposeScope();
     }
 
     /// <summary>q, k and v of a sequence [batch, length, width]: one view [3, batch, heads, length, head_dim] of the projection.</summary>
-    public Tensor Project(Tensor input)
+    Tensor Project(Tensor input)
     {
         var (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2]);
         return InProj.forward(input).view(batch, length, 3, _heads, width / _heads).permute(2, 0, 3, 1, 4);
     }
 
-    /// <summary>Attention over projected q, k and v (<see cref="Project"/>), heads merged: [batch, length, width].</summary>
-    public Tensor Attend(Tensor qkv)
+    /// <summary>Attention over every row of projected q/k/v [3, batch, heads, length, head_dim], heads merged: [batch, length, width].</summary>
+    internal Tensor AttendProjected(Tensor qkv)
     {
         var (batch, length) = (qkv.shape[1], qkv.shape[3]);
-        // The fused kernel is the fastest forward, but its CPU backward costs 5-7x the explicit one for
-        // short sequences (text prompts, bf16): a pass that needs gradients takes the explicit path.
-        var attended = is_grad_enabled() && qkv.requires_grad
-            ? ExplicitAttention(qkv[0], qkv[1], qkv[2], IsCausal)
-            : nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], null, 0.0, IsCausal);
-        return attended.transpose(1, 2).reshape(batch, length, -1);
+        return Attend(qkv[0], qkv[1], qkv[2], IsCausal).transpose(1, 2).reshape(batch, length, -1);
     }
 
-    /// <summary>
-    /// The attention output [batch, width] of one query row of [batch, length, width] over all rows: the
-    /// query projection runs on that row only. A causal attention can only be read at its last row.
-    /// </summary>
-    public Tensor ForwardRow(Tensor input, long row)
+    /// <summary>softmax(q·kᵀ/√d)·v over [batch, heads, rows, head_dim].</summary>
+    static Tensor Attend(Tensor q, Tensor k, Tensor v, bool causal)
     {
-        using var scope = NewDisposeScope();
-        var (batch, length, width) = (input.shape[0], input.shape[1], input.shape[2]);
-        if (IsCausal && row != length - 1)
-            throw new ArgumentException($"a causal attention is read at its last row ({length - 1}), not row {row}", nameof(row));
-        var x = input.to(InProj.Weight.dtype);
-        var headDim = width / _heads;
-        // The fused projection stacks [q; k; v]: q for the one row, k and v for all.
-        var w = (int)width;
-        var query = nn.functional.linear(x[.., row], InProj.Weight[..w], InProj.Bias?[..w]).view(batch, _heads, 1, headDim);
-        var keyValue = nn.functional.linear(x, InProj.Weight[w..], InProj.Bias?[w..]).view(batch, length, 2, _heads, headDim).permute(2, 0, 3, 1, 4);
-        var attended = is_grad_enabled() && (query.requires_grad || keyValue.requires_grad)
-            ? ExplicitAttention(query, keyValue[0], keyValue[1], causal: false)
-            : nn.functional.scaled_dot_product_attention(query, keyValue[0], keyValue[1]);
-        return OutProj.forward(attended.reshape(batch, width)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// The gradient of <see cref="Attend"/>'s input from the gradient of its output, in the layout of the
-    /// projection's output [batch, length, 3·width]. The attention is recomputed: it is cheap next to the
-    /// projections, and keeping only q, k and v is what lets training hold many classes.
-    /// </summary>
-    internal Tensor AttendGradient(Tensor qkv, Tensor gradMerged)
-    {
-        using var scope = NewDisposeScope();
-        var (batch, heads, length, headDim) = (qkv.shape[1], qkv.shape[2], qkv.shape[3], qkv.shape[4]);
-        var gradHeads = gradMerged.view(batch, length, heads, headDim).transpose(1, 2);
-        using (enable_grad())
-        {
-            var leaf = qkv.detach().requires_grad_(true);
-            var attended = ExplicitAttention(leaf[0], leaf[1], leaf[2], IsCausal);
-            var gradQkv = autograd.grad([attended], [leaf], [gradHeads.to(attended.dtype)])[0];
-            return gradQkv.permute(1, 3, 0, 2, 4).reshape(batch, length, 3 * heads * headDim).MoveToOuterDisposeScope();
-        }
-    }
-
-    /// <summary>softmax(q·kᵀ/√d)·v with the scores in fp32, whatever the dtype of q, k and v.</summary>
-    static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, bool causal)
-    {
+        // The one switch between two kernels of the same function: the fused kernel is the fastest forward,
+        // but its CPU backward costs 5-7x the explicit one for short sequences (text prompts, bf16), so a pass
+        // that autograd records takes the explicit path.
+        if (!(is_grad_enabled() && (q.requires_grad || k.requires_grad || v.requires_grad)))
+            return nn.functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
+        // Scores and softmax in fp32, whatever the dtype of q, k and v.
         var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(RootedScalars.InverseSqrt(q.shape[^1]));
         if (causal)
         {
             var length = q.shape[^2];
-            scores = scores.masked_fill(ones(length, length, ScalarType.Bool).triu(1), double.NegativeInfinity);
+            scores = scores.masked_fill(ones(length, length, ScalarType.Bool, device: q.device).triu(1), double.NegativeInfinity);
         }
         return scores.softmax(-1).matmul(v.to(ScalarType.Float32)).to(q.dtype);
-    }
-
-    /// <summary>
-    /// What each token of [batch, length, width] would receive if it attended only to itself: the
-    /// output projection of its own value (a softmax over one key is 1). No token mixes with another.
-    /// </summary>
-    public Tensor ForwardSelfOnly(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        var width = input.shape[^1];
-        // The value rows of the fused projection are the last third: [q; k; v].
-        var valueWeight = InProj.Weight[(int)(2 * width)..];
-        var valueBias = InProj.Bias?[(int)(2 * width)..];
-        var value = nn.functional.linear(input.to(InProj.Weight.dtype), valueWeight, valueBias);
-        return OutProj.forward(value).MoveToOuterDisposeScope();
     }
 }

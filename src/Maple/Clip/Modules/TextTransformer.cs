@@ -28,9 +28,11 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
     public ClipTextConfig Config { get; }
 
     /// <summary>Token embeddings [vocabulary, width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "token_embedding")]
     public Parameter TokenEmbedding { get; }
 
     /// <summary>Positional embeddings [context, width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "positional_embedding")]
     public Parameter PositionalEmbedding { get; }
 
     /// <summary>The blocks.</summary>
@@ -53,7 +55,7 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
                 throw new UserInputException($"token id {largest.ToInt64()} is past the model's vocabulary of {Config.VocabularySize} tokens: " +
                     "the tokenizer is not the model's; use the tokenizer that belongs to the model");
         }
-        return TokenEmbedding.index_select(0, tokenIds.reshape(-1)).view(tokenIds.shape[0], tokenIds.shape[1], Config.Width);
+        return TokenEmbedding.index_select(0, tokenIds.to(TokenEmbedding.device).reshape(-1)).view(tokenIds.shape[0], tokenIds.shape[1], Config.Width);
     }
 
     /// <inheritdoc />
@@ -70,11 +72,12 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         if (prompts is not null)
             CheckWidth(prompts);
+        tokenIds = tokenIds.to(TokenEmbedding.device);
         var endOfText = tokenIds.argmax(-1);
         // With the causal mask, a prompt's end-of-text feature depends on no later position, so each
         // prompt needs only its first eot+1 positions: prompts of equal length run together, and the
         // longest class name does not make every other prompt pay for its padding.
-        var lengths = endOfText.data<long>().ToArray();
+        var lengths = endOfText.cpu().data<long>().ToArray();
         var groups = Enumerable.Range(0, lengths.Length).GroupBy(i => lengths[i]).ToList();
         if (groups.Count == 1)
             return Encode(tokenIds, endOfText, prompts).MoveToOuterDisposeScope();
@@ -82,14 +85,14 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
         var parts = new List<Tensor>(groups.Count);
         foreach (var group in groups)
         {
-            var rows = tensor(group.Select(i => (long)i).ToArray());
+            var rows = tensor(group.Select(i => (long)i).ToArray(), device: tokenIds.device);
             parts.Add(Encode(tokenIds.index_select(0, rows), endOfText.index_select(0, rows), prompts?.SelectRows(rows)));
         }
         var inverse = new long[lengths.Length];
         var position = 0L;
         foreach (var row in groups.SelectMany(g => g))
             inverse[row] = position++;
-        return cat(parts, 0).index_select(0, tensor(inverse)).MoveToOuterDisposeScope();
+        return cat(parts, 0).index_select(0, tensor(inverse, device: tokenIds.device)).MoveToOuterDisposeScope();
     }
 
     Tensor Encode(Tensor tokenIds, Tensor endOfText, LayerPrompts? prompts)
@@ -102,7 +105,7 @@ public sealed class TextTransformer : nn.Module<Tensor, Tensor>
         // Every prompt of the group ends at the last row, which is the only one read out; tokens inserted
         // in a deeper layer lengthen the sequence (and move the end of text down) by their count.
         var inserted = prompts is { FirstLayer: > 0 } ? prompts.TokenCount : 0;
-        var endRow = Transformer.ForwardRow(x, prompts, PromptSlot.AfterFirstToken, row: length - 1 + inserted);
+        var endRow = Transformer.Forward(x, prompts, PromptSlot.AfterFirstToken, readoutRow: length - 1 + inserted);
         return Projection.forward(FinalNorm.forward(endRow)).to(ScalarType.Float32);
     }
 

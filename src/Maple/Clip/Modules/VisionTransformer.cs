@@ -32,12 +32,15 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public ClipVisionConfig Config { get; }
 
     /// <summary>The patch convolution's kernel [width, 3, patch, patch] (no bias).</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "conv1")]
     public Parameter PatchEmbedding { get; }
 
     /// <summary>The class token [width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "class_embedding")]
     public Parameter ClassEmbedding { get; }
 
     /// <summary>Positional embeddings [1 + patches, width].</summary>
+    [field: TorchSharp.Utils.ComponentName(Name = "positional_embedding")]
     public Parameter PositionalEmbedding { get; }
 
     /// <summary>LayerNorm before the blocks.</summary>
@@ -63,7 +66,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor pixels, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
-        var classToken = Transformer.ForwardRow(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, row: 0);
+        var classToken = Transformer.Forward(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, readoutRow: 0);
         return Pool(classToken).MoveToOuterDisposeScope();
     }
 
@@ -77,7 +80,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public (Tensor Global, Tensor Local) ForwardWithLocal(Tensor pixels, LayerPrompts? prompts)
     {
         using var scope = NewDisposeScope();
-        var (classToken, selfOnly) = Transformer.ForwardRowWithLastSelfOnly(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, row: 0);
+        var (classToken, selfOnly) = Transformer.ForwardWithLastSelfOnly(Tokens(pixels, prompts), prompts, PromptSlot.AtEnd, readoutRow: 0);
         var patches = selfOnly[.., 1..Config.SequenceLength];
         var local = Projection.forward(PostNorm.forward(patches)).to(ScalarType.Float32);
         return (Pool(classToken).MoveToOuterDisposeScope(), local.MoveToOuterDisposeScope());
@@ -101,7 +104,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         if (pixels.dim() != 4 || pixels.shape[1] != 3 || pixels.shape[2] != Config.ImageSize || pixels.shape[3] != Config.ImageSize)
             throw new ArgumentException($"images must be [batch, 3, {Config.ImageSize}, {Config.ImageSize}], got [{string.Join(", ", pixels.shape)}]");
-        var patches = nn.functional.conv2d(pixels.to(PatchEmbedding.dtype), PatchEmbedding, null, [Config.PatchSize, Config.PatchSize]);
+        var patches = nn.functional.conv2d(pixels.to(PatchEmbedding.dtype, PatchEmbedding.device), PatchEmbedding, null, [Config.PatchSize, Config.PatchSize]);
         var x = patches.flatten(2).transpose(1, 2).to(ScalarType.Float32); // [B, patches, width]
         var batch = x.shape[0];
         x = cat([ClassEmbedding.to(ScalarType.Float32).expand(batch, 1, -1), x], 1) + PositionalEmbedding;

@@ -19,7 +19,8 @@ public static class ClipWeightLoader
     /// A config file (Hugging Face <c>config.json</c> or open_clip) that describes the weights, in place of the
     /// one found beside them; needed for OpenAI-layout weights that have no <c>open_clip_config.json</c> beside them.
     /// </param>
-    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null)
+    /// <param name="device">Where the model computes (the CPU when null).</param>
+    public static ClipModel Load(string path, Precision precision = Precision.Auto, string? config = null, Device? device = null)
     {
         var (architecture, source, configPath) = OpenWithConfigPath(path, config);
         using (source)
@@ -27,7 +28,7 @@ public static class ClipWeightLoader
             ClipModel model;
             try
             {
-                model = Build(architecture, source, precision);
+                model = Build(architecture, source, precision, device);
             }
             catch (InvalidDataException ex) when (configPath is not null)
             {
@@ -134,11 +135,11 @@ public static class ClipWeightLoader
             + $"and it is not one of OpenAI's own archives): put the model's {OpenClipConfig.FileName} beside it, or give its config file explicitly");
     }
 
-    /// <summary>Creates the model for <paramref name="config"/> and fills it from <paramref name="source"/>.</summary>
-    public static ClipModel Build(ClipConfig config, ITensorSource source, Precision precision)
+    /// <summary>Creates the model for <paramref name="config"/> on <paramref name="device"/> (the CPU when null) and fills it from <paramref name="source"/>.</summary>
+    public static ClipModel Build(ClipConfig config, ITensorSource source, Precision precision, Device? device = null)
     {
         var layout = CheckpointLayout.Detect(source.Shapes, source.Path);
-        var model = new ClipModel(config, precision);
+        var model = new ClipModel(config, precision, device);
         try
         {
             Fill(model, layout, source);

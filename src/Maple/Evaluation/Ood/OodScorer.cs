@@ -57,7 +57,7 @@ public static class OodScorer
             using var scope = NewDisposeScope();
             var (cosines, local) = model.Cosines(images, textFeatures, options.NeedsLocalFeatures);
             var batchScores = OodScoring.Compute(options, cosines, local, model.Clip.LogitScale);
-            var values = batchScores.data<double>().ToArray();
+            var values = batchScores.cpu().data<double>().ToArray();
             values.CopyTo(scores, done);
             done += values.Length;
             progress?.Report(new OodProgress(name, done, data.Items.Count, done / clock.Elapsed.TotalSeconds));

@@ -22,11 +22,12 @@ static class ExportCommand
         var output = new Option<string>("--output", "-o") { Description = "the .onnx file to write", Required = true };
         var threads = CommonOptions.Threads();
         var tokenizer = CommonOptions.Tokenizer();
+        var device = CommonOptions.Device();
 
         var command = new Command("export",
             "Export a classifier (learned prompts or zero-shot CLIP, and its classes) as an ONNX graph: pixel_values [N, 3, H, W] → logits [N, classes].")
         {
-            model, config, prompts, ctxInit, classes, classNames, template, templates, output, threads, tokenizer,
+            model, config, prompts, ctxInit, classes, classNames, template, templates, output, threads, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -38,7 +39,7 @@ static class ExportCommand
                 throw new UserInputException("--template and --templates word zero-shot CLIP's prompts; learned prompts (--prompts) word the classes as they were trained");
             var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
             // The graph is fp32 whatever the CPU offers: ONNX engines run it anywhere.
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, "fp32", parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, "fp32", parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
             using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
             using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names, zeroShotTemplates);
             OnnxClassifierExporter.Export(prompted, path, clip.Source);

@@ -33,12 +33,13 @@ static class ServeCommand
         var threads = CommonOptions.Threads();
         var maxImagePixels = CommonOptions.MaxImagePixels();
         var tokenizer = CommonOptions.Tokenizer();
+        var device = CommonOptions.Device();
 
         var command = new Command("serve",
             "Serve a classifier over HTTP: POST /classify (an image → top-k JSON), GET /health, and a page at / to drop an image on.")
         {
             model, onnx, config, prompts, ctxInit, classes, classNames, template, templates, host, port, maxRequestBytes, maxBatch, queue,
-            precision, threads, maxImagePixels, tokenizer,
+            precision, threads, maxImagePixels, tokenizer, device,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -52,7 +53,7 @@ static class ServeCommand
                 Checked(parse.GetValue(queue), 1, 1_000_000, "--queue"));
 
             using var classifier = await LoadAsync(parse, model, onnx, config, prompts, ctxInit, classes, classNames, template, templates,
-                precision, threads, tokenizer, cancellation);
+                precision, threads, tokenizer, device, cancellation);
             await using var server = await ClassifierServer.StartAsync(classifier, options, cancellation);
             AnsiConsole.MarkupLine($"serving [bold]{Markup.Escape(classifier.Description)}[/] ({classifier.ClassNames.Count} classes) at [green]{Markup.Escape(server.Address.ToString())}[/]");
             AnsiConsole.MarkupLine("POST /classify?top=5 with an image as the body (or a form file 'image'); GET /health; Ctrl+C stops");
@@ -72,7 +73,7 @@ static class ServeCommand
 
     static async Task<IImageClassifier> LoadAsync(ParseResult parse, Option<string> model, Option<string?> onnx, Option<string?> config,
         Option<string?> prompts, Option<string> ctxInit, Option<string?> classes, Option<string[]> classNames, Option<string[]> template,
-        Option<string[]> templates, Option<string> precision, Option<int> threads, Option<string?> tokenizer, CancellationToken cancellation)
+        Option<string[]> templates, Option<string> precision, Option<int> threads, Option<string?> tokenizer, Option<string> device, CancellationToken cancellation)
     {
         var modelPath = parse.GetValue(model);
         var onnxPath = parse.GetValue(onnx);
@@ -89,7 +90,7 @@ static class ServeCommand
         if (modelPath is null)
             throw new UserInputException("nothing to serve: pass --model (with --prompts, or classes for zero-shot CLIP) or --onnx FILE");
         var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
-        var clip = await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config));
+        var clip = await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
         try
         {
             var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);

@@ -64,9 +64,9 @@ public sealed partial class TrainDisplayTests : IDisposable
     public async Task CtrlCSaysHowToContinueAndResumeSaysWhereItContinues()
     {
         var run = _temp["run"];
-        var interrupted = await MapleProcess.RunOnTerminalAsync(Train(run, "--epochs", "3"), columns: 80, whileRunning: async (process, output) =>
+        var interrupted = await MapleProcess.RunOnTerminalAsync(Train(run, "--epochs", "20"), columns: 80, whileRunning: async (process, output) =>
         {
-            await MapleProcess.WaitForAsync(process, output, "epoch 2/3");
+            await MapleProcess.WaitForAsync(process, output, "epoch 2/20"); // 18 epochs left: the signal lands mid-run
             MapleProcess.Interrupt(process);
         });
 
@@ -74,27 +74,27 @@ public sealed partial class TrainDisplayTests : IDisposable
         var screen = TerminalScreen.Show(interrupted.Output, 80);
         Assert.Empty(screen.Wraps);
         var message = Assert.Single(screen.Rows, r => r.Contains("interrupted", StringComparison.Ordinal));
-        Assert.Matches(@"^interrupted at epoch [23], step [0-3]/3; rerun with --resume to continue$", message);
+        Assert.Matches(@"^interrupted at epoch \d+, step [0-3]/3; rerun with --resume to continue$", message);
         Assert.DoesNotContain(screen.Rows, r => r.Contains("cancelled", StringComparison.Ordinal));
         var checkpoint = Directory.GetFiles(Path.Combine(run, "checkpoints")).Order(StringComparer.Ordinal).Last();
         var epochsDone = int.Parse(Path.GetFileNameWithoutExtension(checkpoint)["epoch-".Length..], System.Globalization.CultureInfo.InvariantCulture);
         Assert.False(File.Exists(Path.Combine(run, "prompt.safetensors")));
 
         // Piped into a log: complete lines, no carriage returns or escape codes, none cut at 80 columns.
-        var resumed = await MapleProcess.RunPipedAsync(Train(run, "--epochs", "3", "--resume"));
+        var resumed = await MapleProcess.RunPipedAsync(Train(run, "--epochs", "20", "--resume"));
 
         Assert.Equal(0, resumed.ExitCode);
         Assert.Equal("", resumed.Error);
         Assert.DoesNotContain('\r', resumed.Output);
         Assert.DoesNotContain('\u001b', resumed.Output);
         var lines = resumed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains($"resuming after epoch {epochsDone}/3 (step {3 * epochsDone}/9) from {checkpoint}", lines);
+        Assert.Contains($"resuming after epoch {epochsDone}/20 (step {3 * epochsDone}/60) from {checkpoint}", lines);
         Assert.Contains(lines, l => l.StartsWith("model ", StringComparison.Ordinal) && l.Length > 80 && l.EndsWith(", embed 64", StringComparison.Ordinal));
         var progress = lines.Where(l => l.StartsWith("training:", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(progress);
         foreach (var line in progress)
-            Assert.Matches(@"^training: \d+% \(\d/9\), epoch [1-3]/3, step [1-3]/3, loss \d+\.\d{3}, acc \d+%, lr [0-9.E-]+, [\d.]+ img/s, \d\d:\d\d elapsed(, ETA \d\d:\d\d)?$", line);
-        Assert.StartsWith("training: 100% (9/9), epoch 3/3, step 3/3,", progress[^1]);
+            Assert.Matches(@"^training: \d+% \(\d+/60\), epoch \d+/20, step [1-3]/3, loss \d+\.\d{3}, acc \d+%, lr [0-9.E-]+, [\d.]+ img/s, \d\d:\d\d elapsed(, ETA \d\d:\d\d)?$", line);
+        Assert.StartsWith("training: 100% (60/60), epoch 20/20, step 3/3,", progress[^1]);
         Assert.DoesNotContain("ETA", progress[^1]);
         Assert.True(File.Exists(Path.Combine(run, "prompt.safetensors")));
     }

@@ -46,11 +46,17 @@ public sealed class ClipBackbone : IDisposable
     /// <param name="tokenizerFolder">A folder with <c>vocab.json</c> and <c>merges.txt</c>, for files that carry no tokenizer.</param>
     /// <param name="progress">Told how a download advances.</param>
     /// <param name="cancellation">Stops a download.</param>
+    /// <param name="device">
+    /// Where the model computes (<see cref="ComputeDevice.Parse"/> reads <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>); the CPU when null.
+    /// Checked before anything is read.
+    /// </param>
+    /// <exception cref="UserInputException">The device is not available here, with the reason.</exception>
     public static async Task<ClipBackbone> LoadAsync(string model, Precision precision = Precision.Auto, string? config = null,
-        string? tokenizerFolder = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
+        string? tokenizerFolder = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default,
+        TorchSharp.torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new ClipBackbone(await PretrainedClip.LoadAsync(model, precision, tokenizerFolder, progress, config: config, cancellation: cancellation));
+        return new ClipBackbone(await PretrainedClip.LoadAsync(model, precision, tokenizerFolder, progress, config: config, cancellation: cancellation, device: device));
     }
 
     /// <summary>

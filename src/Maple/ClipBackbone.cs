@@ -78,16 +78,26 @@ public sealed class ClipBackbone : IDisposable
     /// checkpoint, or prompts imported from the authors' code), over <paramref name="classNames"/> or, when null, the
     /// classes the prompts were trained on. Learned prompts also score classes they were not trained on.
     /// </summary>
+    /// <param name="promptsPath">The prompts file.</param>
+    /// <param name="classNames">The classes to score; null for those the file records as trained.</param>
+    /// <param name="mmrlReadout">
+    /// MMRL prompts: which of their logits classify. Null follows MMRL's authors at test time: fused logits when every
+    /// class scored was trained on (their base classes), the class token's alone otherwise (their novel classes and
+    /// cross-dataset targets, and any file that records no classes). Ignored for other methods.
+    /// </param>
+    /// <param name="ctxInit">The context's init words, for a file without metadata (its method and shape are inferred from its tensors).</param>
     /// <exception cref="UserInputException">No class names given and the file records none.</exception>
     /// <exception cref="InvalidDataException">The file is damaged, or its prompts do not fit this backbone.</exception>
-    public ImageClassifier LoadClassifier(string promptsPath, IReadOnlyList<string>? classNames = null)
+    public ImageClassifier LoadClassifier(string promptsPath, IReadOnlyList<string>? classNames = null, MmrlReadout? mmrlReadout = null,
+        string ctxInit = "a photo of a")
     {
         ArgumentNullException.ThrowIfNull(promptsPath);
-        using var checkpoint = PromptCheckpoint.Read(promptsPath);
+        using var checkpoint = PromptCheckpoint.Read(promptsPath, ctxInit);
         var classes = classNames ?? checkpoint.ClassNames
             ?? throw new UserInputException($"{promptsPath}: the prompts record no class names; give the class names to classify");
+        var readout = mmrlReadout ?? MmrlOutputs.ReadoutFor(checkpoint.ClassNames, classes);
         var learner = checkpoint.CreateLearner(Pretrained.Model, Pretrained.Tokenizer);
-        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classes, templates: null);
+        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classes, templates: null, readout: readout);
     }
 
     /// <summary>

@@ -23,11 +23,14 @@ public static class PublishedResults
             ["deep-language"] = (81.72, 73.81, 77.56),
             ["ivlp"] = (82.15, 74.07, 77.90),
             ["maple"] = (82.28, 75.14, 78.55),
-            // MMRL paper (Guo and Gu, CVPR 2025, arXiv:2503.08497), 11-dataset average; its per-dataset rows are not here.
+            // MMRL paper (Guo and Gu, CVPR 2025, arXiv:2503.08497), 11-dataset average. The authors' repository states no
+            // numbers (yunncheng/MMRL README.md at 27d8821f6ac1, every earlier version of it, and the rest of the tree), so
+            // no per-dataset row is given: none could be read from a source checked here.
             ["mmrl"] = (85.68, 77.16, 81.20),
-            // PromptSRC (Khattak et al., ICCV 2023, arXiv:2307.06948), 11-dataset average from the authors' README,
-            // muzairkhattak/PromptSRC. Its per-dataset (Table 1), cross-dataset and domain-generalisation rows are not
-            // included: they could not be checked against a stored copy of the paper.
+            // PromptSRC (Khattak et al., ICCV 2023, arXiv:2307.06948): muzairkhattak/PromptSRC README.md at bb95c77b634d,
+            // lines 112 and 125 ("PromptSRC (ours) | 84.26 | 76.10 | 79.97 | 20"). The repository (README, docs/, the
+            // gh-page branch's index.html) gives the 11-dataset average only, so no per-dataset, cross-dataset or
+            // domain-generalisation row is given.
             ["promptsrc"] = (84.26, 76.10, 79.97),
         };
 

@@ -14,17 +14,23 @@ namespace Maple.Tests.Cli;
 /// <summary>MMRL from the command line (train, eval with each readout, benchmark) and its authors' checkpoints through import.</summary>
 public sealed class MmrlCommandTests
 {
+    /// <summary>MMRL trained on the base classes of three photo classes; returns the data folder and the prompts file.</summary>
+    static async Task<(string Data, string Prompts)> TrainOnBaseClasses(TempFolder temp, params string[] settings)
+    {
+        var data = PhotoFolder.Create(temp["data"]);
+        // The tiny model has 3 layers: the representation tokens go into its last 2.
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["train", "--model", Fixtures.TinyMapleModel, "--data", data, "--subset", "base", "--method", "mmrl", "--depth", "2", "--batch-size", "2",
+             .. settings, "--output", temp["run"], "--precision", "fp32"]));
+        return (data, temp["run/prompt.safetensors"]);
+    }
+
     [Fact]
     public async Task TrainOnBaseClassesThenEvaluateBaseFusedAndNovelByClassToken()
     {
         using var temp = new TempFolder();
-        var data = PhotoFolder.Create(temp["data"]);
+        var (data, prompts) = await TrainOnBaseClasses(temp, "--epochs", "2", "--mmrl-lambda", "0.5");
         var model = Fixtures.TinyMapleModel;
-        // The tiny model has 3 layers: the representation tokens go into its last 2.
-        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
-            ["train", "--model", model, "--data", data, "--subset", "base", "--method", "mmrl", "--depth", "2", "--epochs", "2", "--batch-size", "2",
-             "--mmrl-lambda", "0.5", "--output", temp["run"], "--precision", "fp32"]));
-        var prompts = temp["run/prompt.safetensors"];
         using (var saved = PromptCheckpoint.Read(prompts))
         {
             Assert.Equal(PromptMethod.Mmrl, saved.Config.Method);
@@ -67,12 +73,8 @@ public sealed class MmrlCommandTests
     public async Task PredictAndTheLibraryScoreAsEvaluationDoes()
     {
         using var temp = new TempFolder();
-        var data = PhotoFolder.Create(temp["data"]);
+        var (data, prompts) = await TrainOnBaseClasses(temp, "--epochs", "1");
         var model = Fixtures.TinyMapleModel;
-        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
-            ["train", "--model", model, "--data", data, "--subset", "base", "--method", "mmrl", "--depth", "2", "--epochs", "1", "--batch-size", "2",
-             "--output", temp["run"], "--precision", "fp32"]));
-        var prompts = temp["run/prompt.safetensors"];
         using var clip = await ClipBackbone.LoadAsync(model, Precision.Fp32);
 
         // Every class, one of them new to the prompts (class-token logits), and the trained classes alone (fused).

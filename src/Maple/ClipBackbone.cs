@@ -108,7 +108,8 @@ public sealed class ClipBackbone : IDisposable
     /// </summary>
     /// <param name="data">The images, e.g. <see cref="ImageFolder.Load"/> of a folder with one sub-folder per class.</param>
     /// <param name="method">
-    /// A preset (<see cref="MethodPreset.Get"/>), adapted to the backbone or the budget with
+    /// A preset (<see cref="MethodPreset.Get"/>, given a <see cref="TrainingProtocol"/> for the config the method's authors
+    /// use in that protocol), adapted to the backbone or the budget with
     /// <see cref="MethodPreset.Adapt"/> (e.g. <c>depth: 3</c> for a backbone of three layers) and its
     /// <see cref="MethodPreset.Options"/> replaced with <c>with { ... }</c>.
     /// </param>

@@ -21,7 +21,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         ["coop"] = new("coop", PromptConfig.CoOp(), Recipe(32, 0.002, 200)),
         ["zeroshot"] = new("zeroshot", PromptConfig.ZeroShot(), Recipe(4, 0.0035, 1)),
         // MMRL's configs/trainers/MMRL/*.yaml: vit_b16 (base-to-novel), vit_b16_imagenet (ImageNet), vit_b16_few_shot,
-        // vit_b16_cross_datasets; ForDataset adds trainers/config.py's per-dataset REG_WEIGHT and REP_DIM.
+        // vit_b16_cross_datasets; Get with a benchmark adds trainers/config.py's per-dataset REG_WEIGHT and REP_DIM.
         ["mmrl"] = new("mmrl", PromptConfig.Mmrl(), MmrlRecipe(4, 10, 1.0)),
         ["mmrl-imagenet"] = new("mmrl-imagenet", PromptConfig.Mmrl(), MmrlRecipe(32, 5, 1.0)),
         ["mmrl-few-shot"] = new("mmrl-few-shot", PromptConfig.Mmrl(), MmrlRecipe(32, 50, 0.5)),

@@ -78,10 +78,10 @@ public sealed class DemoWorld
         var fillColour = Jitter(demoClass.Colour, 20, rng);
 
         // Flat and patterned shapes on plain or gradient backgrounds, light or dark. The downstream task
-        // draws the same scenes under a different light: every colour is pulled a fixed part of the way
-        // towards a warm orange, as a photo under tungsten light or through a filter. Shapes stay as clear
-        // as in pretraining and the frozen features still tell the classes apart, but the colours no longer
-        // sit where the captions put them: zero-shot CLIP mistakes them, and prompts can learn to correct them.
+        // draws the same scenes under a light pretraining never showed: every colour is pulled a fixed part of
+        // the way towards a warm orange, as a photo under tungsten light or through a filter. Shapes stay as
+        // clear as in pretraining, but the colours no longer sit where the captions put them: zero-shot CLIP
+        // mistakes them, and prompts can learn to correct them.
         var fill = rng.NextDouble() < 0.5 ? (DemoFill)rng.NextInt(1, 4) : DemoFill.Flat;
         var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, rng.NextDouble(0.2, 0.45));
         var period = size * rng.NextDouble(0.14, 0.22);

@@ -7,7 +7,7 @@ namespace Maple.Cli.Commands;
 
 /// <summary>
 /// <c>maple demo</c>: builds a small world of rendered shapes, pretrains a small CLIP on it (once: the model
-/// is cached), and runs zero-shot CLIP, CoOp and MaPLe under the base-to-novel protocol.
+/// is cached), and runs zero-shot CLIP, CoOp, MaPLe, PromptSRC and MMRL under the base-to-novel protocol.
 /// </summary>
 static class DemoCommand
 {
@@ -25,7 +25,7 @@ static class DemoCommand
         var output = new Option<string>("--output", "-o") { Description = "folder for the rendered images, learned prompts and results", DefaultValueFactory = _ => "maple-demo", HelpName = "folder" };
         var threads = CommonOptions.Threads();
 
-        var command = new Command("demo", "Run the paper's base-to-novel comparison on a built-in world of rendered shapes, with a small CLIP pretrained on it.")
+        var command = new Command("demo", "Run the paper's base-to-novel comparison (zero-shot CLIP, CoOp, MaPLe, PromptSRC, MMRL) on a built-in world of rendered shapes, with a small CLIP pretrained on it.")
         {
             seeds, pretrainSeed, quick, cache, output, threads,
         };

@@ -129,7 +129,7 @@ public sealed class DemoWorld
     public static DemoRgb DownstreamLight { get; } = new(255, 150, 40);
 
     /// <summary>How far the downstream light pulls every colour of a scene towards <see cref="DownstreamLight"/> (0 = not at all, 1 = all the way).</summary>
-    public const double DownstreamLightStrength = 0.27;
+    public const double DownstreamLightStrength = 0.35;
 
     static DemoRgb Level(bool light, Xoshiro256StarStar rng) => Grey(light ? rng.NextDouble(160, 245) : rng.NextDouble(15, 90), 10, rng);
 

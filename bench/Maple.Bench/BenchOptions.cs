@@ -4,7 +4,7 @@ namespace Maple.Bench;
 public sealed class BenchOptions
 {
     /// <summary>Every case, in the order they run.</summary>
-    public static readonly string[] AllCases = ["gemm", "load", "image", "text", "train", "eval", "preprocess", "train-mmrl", "promptsrc"];
+    public static readonly string[] AllCases = ["gemm", "load", "predict", "image", "text", "train", "eval", "preprocess", "train-mmrl", "promptsrc"];
 
     /// <summary>Fewer iterations: a smoke run that still gives every figure.</summary>
     public bool Quick { get; private init; }
@@ -26,6 +26,9 @@ public sealed class BenchOptions
 
     static string DefaultModelFolder => Path.Combine(Path.GetTempPath(), "maple-bench", "vit-b16-random-seed0");
 
+    /// <summary>The built <c>maple</c> command (src/Maple.Cli beside the bench), if there is one.</summary>
+    public string? Cli { get; private init; }
+
     /// <summary>How long one child may run before it is stopped.</summary>
     public TimeSpan Timeout { get; private init; } = TimeSpan.FromMinutes(20);
 
@@ -33,7 +36,7 @@ public sealed class BenchOptions
     public const string Usage = """
         Maple.Bench: speed and memory of Maple on a ViT-B/16-sized CLIP with random weights.
 
-          Maple.Bench [--quick] [--threads 1|2|both] [--cases gemm,load,image,text,train,eval,preprocess,promptsrc]
+          Maple.Bench [--quick] [--threads 1|2|both] [--cases gemm,load,predict,image,text,train,eval,preprocess,train-mmrl,promptsrc]
                       [--output results.json|results.md] [--tokenizer DIR] [--model-dir DIR] [--timeout MINUTES]
 
         Each case runs in a child process of its own, so its peak RSS is its own. The model is written
@@ -107,7 +110,23 @@ public sealed class BenchOptions
             Tokenizer = tokenizer is not null ? Path.GetFullPath(tokenizer) : DefaultTokenizer(),
             ModelFolder = modelFolder is not null ? Path.GetFullPath(modelFolder) : DefaultModelFolder,
             Timeout = timeout,
+            Cli = BuiltCli(),
         };
+    }
+
+    // The Release build of src/Maple.Cli in the repository the bench runs from.
+    static string? BuiltCli()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "src", "Maple.Cli", "bin", "Release", "net10.0", "Maple.Cli");
+                if (File.Exists(Path.Combine(dir.FullName, "Maple.sln")) && File.Exists(candidate))
+                    return candidate;
+            }
+        }
+        return null;
     }
 
     // The shared fixtures sit beside the repository (../shared); the bench also runs from elsewhere without them.

@@ -27,6 +27,7 @@ public static class CaseRunner
             "preprocess" => new PreprocessCase(),
             "profile" => new ProfileCase(),
             "predict" => new PredictCase(),
+            "job" => new JobCase(),
             _ => throw new ArgumentException($"unknown case '{arguments.Name}'"),
         };
         foreach (var measurement in benchCase.Run(arguments))

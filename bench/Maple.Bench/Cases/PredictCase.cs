@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Maple.Clip;
 using Maple.Imaging;
 using Maple.Prompting;
@@ -52,25 +50,9 @@ public sealed class PredictCase : IBenchCase
     {
         string[] arguments = ["predict", "--model", folder, "--classes", classesFile, "--precision", args.PrecisionName,
             "--threads", args.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture), image];
-        (double Wall, double Cpu) Once()
-        {
-            var start = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in arguments)
-                start.ArgumentList.Add(argument);
-            var cpuBefore = ChildrenCpuSeconds();
-            var timing = new Timing();
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            var wall = timing.Seconds;
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"maple predict failed (exit code {process.ExitCode}): {error.Trim()} {output.Result.Trim()}");
-            return (wall, ChildrenCpuSeconds() - cpuBefore);
-        }
-
-        Once(); // the page cache and the runtime's files are warm from here on
-        var samples = Enumerable.Range(0, runs).Select(_ => Once()).OrderBy(s => s.Wall).ToList();
+        string[] command = [cli, .. arguments];
+        ExternalProcess.Run(command); // the page cache and the runtime's files are warm from here on
+        var samples = Enumerable.Range(0, runs).Select(_ => ExternalProcess.Run(command)).OrderBy(s => s.Wall).ToList();
         var median = samples[samples.Count / 2];
         return new Measurement("predict", setting, $"maple predict, whole process (median of {runs} warm runs)", median.Wall, "s",
             TargetSeconds, TargetKind.AtMost,
@@ -124,22 +106,4 @@ public sealed class PredictCase : IBenchCase
                 Details: double.IsNaN(cpu) ? null : new() { ["seconds"] = seconds, ["cpu_seconds"] = cpu });
         }
     }
-
-    // CPU seconds of every child this process has waited for (getrusage RUSAGE_CHILDREN).
-    static double ChildrenCpuSeconds()
-    {
-        if (!OperatingSystem.IsLinux() || getrusage(-1, out var usage) != 0)
-            return double.NaN;
-        return usage.UserSeconds + usage.UserMicroseconds / 1e6 + usage.SystemSeconds + usage.SystemMicroseconds / 1e6;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct ResourceUsage
-    {
-        public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
-        public long MaxRss, Ixrss, Idrss, Isrss, MinorFaults, MajorFaults, Swaps, BlocksIn, BlocksOut, MessagesSent, MessagesReceived, Signals, VoluntarySwitches, InvoluntarySwitches;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    static extern int getrusage(int who, out ResourceUsage usage);
 }

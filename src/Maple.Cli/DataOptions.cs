@@ -41,6 +41,9 @@ sealed class DataOptions
     /// <summary>The benchmark dataset named by <c>--dataset</c>, or null for custom data.</summary>
     public string? Benchmark(ParseResult parse) => parse.GetValue(_dataset);
 
+    /// <summary>The classes <c>--subset</c> keeps.</summary>
+    public Subset Subset(ParseResult parse) => BaseNovelSplit.Parse(parse.GetValue(_subset)!);
+
     /// <summary>The split the options name.</summary>
     public string Split(ParseResult parse) => parse.GetValue(_split)!;
 
@@ -55,7 +58,7 @@ sealed class DataOptions
             parse.GetValue(_dataRoot), parse.GetValue(_dataset));
         if (sample is not null)
             dataset = sample(dataset);
-        var subset = BaseNovelSplit.Parse(parse.GetValue(_subset)!);
-        return subset == Subset.All ? dataset : BaseNovelSplit.Subsample(dataset, subset);
+        var subset = Subset(parse);
+        return subset == Maple.Data.Subset.All ? dataset : BaseNovelSplit.Subsample(dataset, subset);
     }
 }

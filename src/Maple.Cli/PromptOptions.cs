@@ -77,28 +77,39 @@ static class PromptOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    static readonly Dictionary<string, MmrlReadout> MmrlReadouts = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["fused"] = MmrlReadout.Fused,
+        ["class-token"] = MmrlReadout.ClassToken,
+        ["representation"] = MmrlReadout.Representation,
+    };
+
+    /// <summary>The readout <c>--mmrl-logits</c> names; null for <c>auto</c>, the authors' choice by the classes scored.</summary>
+    public static MmrlReadout? ParseMmrlLogits(string choice)
+    {
+        var name = choice.Trim();
+        if (name.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            return null;
+        return MmrlReadouts.TryGetValue(name, out var readout)
+            ? readout
+            : throw new UserInputException($"--mmrl-logits must be auto, fused, class-token or representation, not '{choice}'");
+    }
+
+    /// <summary>The <c>--mmrl-logits</c> word of <paramref name="readout"/>.</summary>
+    public static string MmrlLogitsName(MmrlReadout readout) => MmrlReadouts.First(r => r.Value == readout).Key;
+
     /// <summary>
     /// The readout <c>--mmrl-logits</c> names; <c>auto</c> compares the classes scored with those the prompts file
     /// records as trained (<see cref="MmrlOutputs.ReadoutFor"/>; class-token when it records none).
     /// </summary>
     public static MmrlReadout ResolveMmrlLogits(string choice, string? promptsPath, IReadOnlyList<string> scoredClasses)
     {
-        switch (choice.Trim().ToLowerInvariant())
-        {
-            case "fused":
-                return MmrlReadout.Fused;
-            case "class-token":
-                return MmrlReadout.ClassToken;
-            case "representation":
-                return MmrlReadout.Representation;
-            case "auto":
-                if (promptsPath is null)
-                    return MmrlReadout.Fused;
-                using (var checkpoint = PromptCheckpoint.Read(promptsPath))
-                    return MmrlOutputs.ReadoutFor(checkpoint.ClassNames, scoredClasses);
-            default:
-                throw new UserInputException($"--mmrl-logits must be auto, fused, class-token or representation, not '{choice}'");
-        }
+        if (ParseMmrlLogits(choice) is { } readout)
+            return readout;
+        if (promptsPath is null)
+            return MmrlReadout.Fused;
+        using var checkpoint = PromptCheckpoint.Read(promptsPath);
+        return MmrlOutputs.ReadoutFor(checkpoint.ClassNames, scoredClasses);
     }
 
     /// <summary>The learner of <paramref name="promptsPath"/>, or zero-shot CLIP when it is null.</summary>

@@ -46,11 +46,17 @@ public sealed class ClipBackbone : IDisposable
     /// <param name="tokenizerFolder">A folder with <c>vocab.json</c> and <c>merges.txt</c>, for files that carry no tokenizer.</param>
     /// <param name="progress">Told how a download advances.</param>
     /// <param name="cancellation">Stops a download.</param>
+    /// <param name="device">
+    /// Where the model computes (<see cref="ComputeDevice.Parse"/> reads <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>); the CPU when null.
+    /// Checked before anything is read.
+    /// </param>
+    /// <exception cref="UserInputException">The device is not available here, with the reason.</exception>
     public static async Task<ClipBackbone> LoadAsync(string model, Precision precision = Precision.Auto, string? config = null,
-        string? tokenizerFolder = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default)
+        string? tokenizerFolder = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellation = default,
+        TorchSharp.torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return new ClipBackbone(await PretrainedClip.LoadAsync(model, precision, tokenizerFolder, progress, config: config, cancellation: cancellation));
+        return new ClipBackbone(await PretrainedClip.LoadAsync(model, precision, tokenizerFolder, progress, config: config, cancellation: cancellation, device: device));
     }
 
     /// <summary>
@@ -72,16 +78,26 @@ public sealed class ClipBackbone : IDisposable
     /// checkpoint, or prompts imported from the authors' code), over <paramref name="classNames"/> or, when null, the
     /// classes the prompts were trained on. Learned prompts also score classes they were not trained on.
     /// </summary>
+    /// <param name="promptsPath">The prompts file.</param>
+    /// <param name="classNames">The classes to score; null for those the file records as trained.</param>
+    /// <param name="mmrlReadout">
+    /// MMRL prompts: which of their logits classify. Null follows MMRL's authors at test time: fused logits when every
+    /// class scored was trained on (their base classes), the class token's alone otherwise (their novel classes and
+    /// cross-dataset targets, and any file that records no classes). Ignored for other methods.
+    /// </param>
+    /// <param name="ctxInit">The context's init words, for a file without metadata (its method and shape are inferred from its tensors).</param>
     /// <exception cref="UserInputException">No class names given and the file records none.</exception>
     /// <exception cref="InvalidDataException">The file is damaged, or its prompts do not fit this backbone.</exception>
-    public ImageClassifier LoadClassifier(string promptsPath, IReadOnlyList<string>? classNames = null)
+    public ImageClassifier LoadClassifier(string promptsPath, IReadOnlyList<string>? classNames = null, MmrlReadout? mmrlReadout = null,
+        string ctxInit = "a photo of a")
     {
         ArgumentNullException.ThrowIfNull(promptsPath);
-        using var checkpoint = PromptCheckpoint.Read(promptsPath);
+        using var checkpoint = PromptCheckpoint.Read(promptsPath, ctxInit);
         var classes = classNames ?? checkpoint.ClassNames
             ?? throw new UserInputException($"{promptsPath}: the prompts record no class names; give the class names to classify");
+        var readout = mmrlReadout ?? MmrlOutputs.ReadoutFor(checkpoint.ClassNames, classes);
         var learner = checkpoint.CreateLearner(Pretrained.Model, Pretrained.Tokenizer);
-        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classes, templates: null);
+        return new ImageClassifier(new FeatureExtractor(Pretrained), learner, classes, templates: null, readout: readout);
     }
 
     /// <summary>
@@ -92,7 +108,8 @@ public sealed class ClipBackbone : IDisposable
     /// </summary>
     /// <param name="data">The images, e.g. <see cref="ImageFolder.Load"/> of a folder with one sub-folder per class.</param>
     /// <param name="method">
-    /// A preset (<see cref="MethodPreset.Get"/>), adapted to the backbone or the budget with
+    /// A preset (<see cref="MethodPreset.Get"/>, given a <see cref="TrainingProtocol"/> for the config the method's authors
+    /// use in that protocol), adapted to the backbone or the budget with
     /// <see cref="MethodPreset.Adapt"/> (e.g. <c>depth: 3</c> for a backbone of three layers) and its
     /// <see cref="MethodPreset.Options"/> replaced with <c>with { ... }</c>.
     /// </param>

@@ -32,9 +32,11 @@ public sealed class ImageClassifier : IDisposable
     /// <param name="textBatchSize">Prompts per forward pass of the text encoder, for hand-written prompts.</param>
     /// <param name="promptsDone">Told the number of hand-written prompts encoded so far, after every batch.</param>
     /// <param name="cancellation">Checked between batches of hand-written prompts.</param>
+    /// <param name="readout">MMRL prompts: which of their logits classify (<see cref="MmrlReadout"/>); ignored for other methods.</param>
     /// <exception cref="UserInputException">No class, a blank class name, or templates that do not fit (see <see cref="PromptedClip"/>).</exception>
     internal ImageClassifier(FeatureExtractor images, PromptLearner learner, IReadOnlyList<string> classNames, IReadOnlyList<string>? templates,
-        int textBatchSize = PromptedClip.DefaultTextBatchSize, Action<int>? promptsDone = null, CancellationToken cancellation = default)
+        int textBatchSize = PromptedClip.DefaultTextBatchSize, Action<int>? promptsDone = null, CancellationToken cancellation = default,
+        MmrlReadout readout = MmrlReadout.Fused)
     {
         _learner = learner;
         try
@@ -42,7 +44,7 @@ public sealed class ImageClassifier : IDisposable
             if (classNames.Any(string.IsNullOrWhiteSpace))
                 throw new UserInputException("a class name is blank");
             _images = images;
-            Prompted = new PromptedClip(images.Model, learner, images.Tokenizer, classNames.ToArray(), templates);
+            Prompted = new PromptedClip(images.Model, learner, images.Tokenizer, classNames.ToArray(), templates) { Readout = readout };
             _textFeatures = ComputeTextFeatures(Prompted, textBatchSize, promptsDone, cancellation);
         }
         catch
@@ -61,6 +63,9 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The method of the prompts (<see cref="PromptMethod.ZeroShot"/> for hand-written ones).</summary>
     public PromptMethod Method => _learner.Config.Method;
+
+    /// <summary>MMRL prompts: which of their logits classify (see <see cref="ClipBackbone.LoadClassifier"/>); other methods have one kind.</summary>
+    public MmrlReadout Readout => Prompted.Readout;
 
     /// <summary>
     /// The classifier's weights: one L2-normalised fp32 row [classes, embed] per class (for hand-written prompts, the

@@ -44,26 +44,26 @@ static class PredictCommand
             var paths = CommonOptions.ImageFiles(parse, images);
             var batchSize = parse.GetValue(batch);
 
-            using var clip = await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
-            using var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
-            var readout = learner.Config.Method == PromptMethod.Mmrl
-                ? PromptOptions.ResolveMmrlLogits(parse.GetValue(mmrlLogits)!, promptsPath, names)
-                : MmrlReadout.Fused;
-            using var prompted = new PromptedClip(clip.Model, learner, clip.Tokenizer, names) { Readout = readout };
+            var readout = PromptOptions.ParseMmrlLogits(parse.GetValue(mmrlLogits)!);
+            using var clip = new ClipBackbone(await CommonOptions.LoadModelAsync(parse.GetValue(model)!, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation,
+                parse.GetValue(config), parse.GetValue(device)!));
+            // The library's classifier, as any program would use it: MMRL prompts read out as their authors do unless told.
+            using var classifier = promptsPath is null ? clip.ZeroShot(names) : clip.LoadClassifier(promptsPath, names, readout, parse.GetValue(ctxInit)!);
+            var prompted = classifier.Prompted;
             var k = parse.GetValue(top);
             var predictions = paths.Count > batchSize
                 ? ProgressDisplay.Run("classifying", paths.Count, update =>
-                    PromptedPredictor.Classify(prompted, paths, k, batchSize, parse.GetValue(loaderThreads), new BatchProgressReporter(update, "images"), cancellation))
-                : PromptedPredictor.Classify(prompted, paths, k, batchSize, parse.GetValue(loaderThreads), cancellation: cancellation);
+                    classifier.Predict(paths, k, batchSize, parse.GetValue(loaderThreads), new BatchProgressReporter(update, "images"), cancellation))
+                : classifier.Predict(paths, k, batchSize, parse.GetValue(loaderThreads), cancellation: cancellation);
 
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[grey]{paths.Count} images, {names.Count} classes, {Markup.Escape(PromptMethods.Name(learner.Config.Method))} prompts, e.g. \"{Markup.Escape(prompted.PromptTexts[0])}\"[/]"));
+                $"[grey]{paths.Count} images, {names.Count} classes, {Markup.Escape(PromptMethods.Name(classifier.Method))} prompts{MmrlNote(classifier)}, e.g. \"{Markup.Escape(prompted.PromptTexts[0])}\"[/]"));
             AnsiConsole.Write(ZeroShotCommand.Table(predictions));
             if (outputPath is not null)
             {
                 new ZeroShotReport(clip.Source, names, prompted.Templates, predictions)
                 {
-                    Precision = clip.Model.PrecisionChoice,
+                    Precision = clip.Pretrained.Model.PrecisionChoice,
                     Prompts = promptsPath ?? "(zero-shot)",
                 }.Write(outputPath);
                 AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outputPath)}[/]");
@@ -72,4 +72,9 @@ static class PredictCommand
         });
         return command;
     }
+
+    /// <summary>Which of MMRL's logits classified, in the words of <c>--mmrl-logits</c>.</summary>
+    static string MmrlNote(ImageClassifier classifier) => classifier.Method == PromptMethod.Mmrl
+        ? $" ({PromptOptions.MmrlLogitsName(classifier.Readout)} logits)"
+        : "";
 }

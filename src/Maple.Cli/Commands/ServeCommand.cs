@@ -90,19 +90,14 @@ static class ServeCommand
         if (modelPath is null)
             throw new UserInputException("nothing to serve: pass --model (with --prompts, or classes for zero-shot CLIP) or --onnx FILE");
         var names = CommonOptions.ResolveClasses(parse.GetValue(classes), parse.GetValue(classNames), promptsPath, parse.GetValue(ctxInit)!);
-        var clip = await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!);
+        var clip = new ClipBackbone(await CommonOptions.LoadModelAsync(modelPath, parse.GetValue(precision)!, parse.GetValue(tokenizer), cancellation, parse.GetValue(config), parse.GetValue(device)!));
         try
         {
-            var learner = PromptOptions.Load(promptsPath, parse.GetValue(ctxInit)!, clip);
-            try
-            {
-                return new TorchImageClassifier(clip, learner, names, zeroShotTemplates);
-            }
-            catch
-            {
-                learner.Dispose();
-                throw;
-            }
+            // The library's classifier, as predict uses it: MMRL prompts read out as their authors do.
+            var classifier = promptsPath is null
+                ? clip.ZeroShot(names, zeroShotTemplates)
+                : clip.LoadClassifier(promptsPath, names, ctxInit: parse.GetValue(ctxInit)!);
+            return new TorchImageClassifier(clip, classifier);
         }
         catch
         {

@@ -20,6 +20,12 @@ static class TrainCommand
         var data = new DataOptions(defaultSplit: "train");
         var shots = new Option<int?>("--shots") { Description = "train on K images per class, sampled with --seed (kept in <output>/split_fewshot/ so reruns reuse them)" };
         var method = new Option<string>("--method") { Description = $"preset: {string.Join(", ", MethodPreset.All.Keys)}", DefaultValueFactory = _ => "maple" };
+        var protocol = new Option<string?>("--protocol")
+        {
+            Description = $"train as the method's authors do in this protocol ({string.Join(", ", TrainingProtocols.ByName.Keys)}), e.g. promptsrc few-shot is " +
+                "promptsrc-few-shot, mmrl on ImageNet mmrl-imagenet (default: base2novel with --subset base, else the preset as named)",
+            HelpName = "name",
+        };
         var nCtx = new Option<int?>("--n-ctx") { Description = $"prompt tokens (text; and vision for MaPLe; MMRL's representation tokens) {PresetDefault}" };
         var nCtxVision = new Option<int?>("--n-ctx-vision") { Description = $"vision prompt tokens (IVLP, VPT-deep) {PresetDefault}" };
         var depth = new Option<int?>("--depth")
@@ -56,7 +62,7 @@ static class TrainCommand
 
         var command = new Command("train", "Learn prompts (MaPLe or a baseline) from labelled images.")
         {
-            model, config, shots, method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+            model, config, shots, method, protocol, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
             schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda, init, output, dryRun, resume, loaderThreads, strict, precision, threads, maxImagePixels, tokenizer, device, memorySavingBackward,
         };
         data.AddTo(command);
@@ -65,11 +71,9 @@ static class TrainCommand
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             CommonOptions.ApplyImageLimit(parse.GetValue(maxImagePixels));
-            var benchmark = data.Benchmark(parse) is { } name && BenchmarkDatasets.IsKnown(name) ? BenchmarkDatasets.Resolve(name).Name : null;
-            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots), benchmark);
+            var training = TrainedProtocol(parse, protocol, data);
             // A benchmark brings its authors' per-dataset settings (MMRL's template, REG_WEIGHT, REP_DIM; PromptSRC's few-shot aggregation).
-            if (benchmark is not null)
-                named = named.ForDataset(benchmark);
+            var named = MethodPreset.Get(parse.GetValue(method)!, parse.GetValue(shots), data.Benchmark(parse), training);
             var preset = named.Adapt(
                 parse.GetValue(nCtx), parse.GetValue(depth), parse.GetValue(epochs), parse.GetValue(nCtxVision), parse.GetValue(ctxInit));
             var prompts = preset.Prompts;
@@ -101,7 +105,7 @@ static class TrainCommand
             CommonOptions.NamingFlags(() => preset.CheckFits(backbone));
             if (parse.GetValue(dryRun))
             {
-                PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), [method, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
+                PrintRecipe(parse, preset, options, backbone, parse.GetValue(shots), training, [method, protocol, nCtx, nCtxVision, depth, ctxInit, epochs, batch, lr, momentum, weightDecay,
                     schedule, warmupEpochs, warmupLr, seed, noAugment, noShuffle, locoopLambda, locoopTopK, mmrlLambda]);
                 return 0;
             }
@@ -160,6 +164,30 @@ static class TrainCommand
 
     const string PresetDefault = "(default: the preset's, listed below)";
 
+    /// <summary>
+    /// The protocol <c>--protocol</c> names, or base-to-novel when the run trains on the base classes; null when
+    /// neither applies. A protocol and a <c>--subset</c> that disagree on the classes trained are refused.
+    /// </summary>
+    static TrainingProtocol? TrainedProtocol(ParseResult parse, Option<string?> protocol, DataOptions data)
+    {
+        var subset = data.Subset(parse);
+        if (parse.GetValue(protocol) is not { } name)
+            return subset == Subset.Base ? TrainingProtocol.BaseToNovel : null;
+        TrainingProtocol named;
+        try
+        {
+            named = TrainingProtocols.Parse(name);
+        }
+        catch (UserInputException e)
+        {
+            throw new UserInputException($"--protocol: {e.Message}", e);
+        }
+        var trains = TrainingProtocols.TrainedClasses(named);
+        if (subset != trains)
+            throw new UserInputException($"--protocol {TrainingProtocols.Name(named)} trains on {(trains == Subset.Base ? "the base classes (--subset base)" : "all classes (--subset all)")}, not --subset {subset.ToString().ToLowerInvariant()}");
+        return named;
+    }
+
     /// <summary>The settings that differ between presets, one row per preset: what --help lists after the options.</summary>
     static string PresetTable()
     {
@@ -188,7 +216,7 @@ static class TrainCommand
     }
 
     /// <summary>What --dry-run prints: every setting of the run, and whether it comes from the preset, a flag or the shared defaults.</summary>
-    static void PrintRecipe(ParseResult parse, MethodPreset preset, TrainingOptions options, Maple.Clip.ClipConfig backbone, int? shots, Option[] flags)
+    static void PrintRecipe(ParseResult parse, MethodPreset preset, TrainingOptions options, Maple.Clip.ClipConfig backbone, int? shots, TrainingProtocol? training, Option[] flags)
     {
         var given = flags.Where(f => parse.GetResult(f) is { Implicit: false }).Select(f => f.Name).ToHashSet();
         var p = preset.Prompts;
@@ -196,6 +224,8 @@ static class TrainCommand
         void Row(string name, string value, string flag, bool byPreset = false) =>
             table.AddRow(Markup.Escape(name), Markup.Escape(value), given.Contains(flag) ? Markup.Escape(flag) : byPreset ? $"preset {Markup.Escape(preset.Name)}" : "default");
         Row("method", PromptMethods.Name(p.Method), "--method", byPreset: true);
+        table.AddRow("protocol", training is { } t ? TrainingProtocols.Name(t) : "-",
+            given.Contains("--protocol") ? "--protocol" : training is null ? "default" : "--subset base");
         Row("n_ctx", p.VisionTokens == 0 || p.Method == PromptMethod.Maple ? Number(p.TextTokens) : $"text {p.TextTokens}, vision {p.VisionTokens}",
             given.Contains("--n-ctx-vision") ? "--n-ctx-vision" : "--n-ctx", byPreset: true);
         Row("depth", p.TextDepth == p.VisionDepth || p.VisionDepth == 0 || p.TextDepth == 0 ? Number(Math.Max(p.TextDepth, p.VisionDepth)) : $"text {p.TextDepth}, vision {p.VisionDepth}",

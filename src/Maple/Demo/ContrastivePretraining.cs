@@ -10,7 +10,7 @@ namespace Maple.Demo;
 
 /// <summary>
 /// Trains a whole <see cref="ClipModel"/> from scratch as CLIP was trained: symmetric InfoNCE between the
-/// images and the captions of a batch, with a learnable logit scale (clamped at 100, as CLIP does), AdamW,
+/// images and the captions of a batch, with a learnable logit scale (clamped, at 100 as CLIP does unless the options say otherwise), AdamW,
 /// linear warm-up and cosine decay. Each batch holds at most one image per group (the demo's class), so
 /// no caption in a batch is a true description of another image there.
 /// </summary>
@@ -18,8 +18,6 @@ public sealed class ContrastivePretraining
 {
     /// <summary>Changes whenever a change to this code changes the model it trains, so that cached demo models are pretrained anew.</summary>
     public const int Version = 2;
-
-    static readonly double MaxLogitScale = Math.Log(100);
 
     readonly ClipModel _model;
     readonly ClipTokenizer _tokenizer;
@@ -72,6 +70,9 @@ public sealed class ContrastivePretraining
                 (new AdamW.ParamGroup([_model.LogitScale], new AdamW.Options { weight_decay = 0 }), _options.LogitScaleLearningRateFactor),
             };
             using var optimizer = optim.AdamW(paramGroups.Select(g => g.Group), _options.LearningRate, 0.9, 0.98, 1e-6, 0, false, false);
+            // Explicit scalars: an implicit one may be finalized while libtorch still reads it.
+            using var zero = 0.0.ToScalar();
+            using var maxLogitScale = Math.Log(_options.MaxLogitScale).ToScalar();
             var clock = Stopwatch.StartNew();
             for (var step = 0; step < _options.Steps; step++)
             {
@@ -94,7 +95,7 @@ public sealed class ContrastivePretraining
                     lossTensor.backward();
                     optimizer.step();
                     using (no_grad())
-                        _model.LogitScale.clamp_(0, MaxLogitScale);
+                        _model.LogitScale.clamp_(zero, maxLogitScale);
                     loss = lossTensor.item<float>();
                     accuracy = logits.argmax(1).eq(arange(batch)).to(ScalarType.Float32).mean().item<float>();
                 }

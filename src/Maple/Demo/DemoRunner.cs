@@ -101,17 +101,14 @@ public sealed class DemoRunner
         var split = new DemoSplit(baseNames, novelNames, testBase, testNovel, [new NamedDataset("unseen shapes", ood)]);
 
         // Zero-shot CLIP learns nothing: the same for every seed, so scored once.
-        var zeroShot = Score("Zero-shot CLIP", PromptConfig.ZeroShot(), null, seed: _seeds[0], train: null, modelFolder, clip, tokenizer, split, [("MCM", OodScore.Mcm)], progress, cancellation);
+        var methods = _settings.Methods();
+        var fixedRows = methods.Where(m => !m.Learns).ToDictionary(m => m, m => Score(m, _seeds[0], train: null, modelFolder, clip, tokenizer, split, progress, cancellation));
         var seedResults = new List<DemoSeedResult>();
         var details = new JsonArray();
         for (var i = 0; i < _seeds.Count; i++)
         {
             var seed = _seeds[i];
-            var coop = Score("CoOp", PromptConfig.CoOp(_settings.CoOpContext, _settings.CoOpInit), Options(_settings.CoOpBatchSize, _settings.CoOpLearningRate, _settings.CoOpEpochs, seed),
-                seed, trainSets[i], modelFolder, clip, tokenizer, split, [], progress, cancellation);
-            var maple = Score("MaPLe", PromptConfig.Maple(_settings.MapleContext, _settings.MapleDepth), Options(_settings.MapleBatchSize, _settings.MapleLearningRate, _settings.MapleEpochs, seed),
-                seed, trainSets[i], modelFolder, clip, tokenizer, split, [("MCM", OodScore.Mcm), ("GL-MCM", OodScore.GlMcm)], progress, cancellation);
-            var scored = new[] { zeroShot, coop, maple };
+            var scored = methods.Select(m => m.Learns ? Score(m, seed, trainSets[i], modelFolder, clip, tokenizer, split, progress, cancellation) : fixedRows[m]).ToList();
             seedResults.Add(new DemoSeedResult(seed, new DemoTable(scored.Select(s => s.Row).ToList()), new DemoOodTable(scored.SelectMany(s => s.Ood).ToList())));
             foreach (var s in scored)
             {
@@ -130,15 +127,18 @@ public sealed class DemoRunner
 
     sealed record Scored(DemoRow Row, IReadOnlyList<DemoOodRow> Ood, JsonObject Details);
 
-    /// <summary>Trains the prompts of <paramref name="prompts"/> on <paramref name="train"/> (unless zero-shot) and scores them.</summary>
-    Scored Score(string name, PromptConfig prompts, TrainingOptions? options, long seed, ImageDataset? train, string modelFolder, ClipModel clip, ClipTokenizer tokenizer,
-        DemoSplit split, IReadOnlyList<(string Name, OodScore Score)> oodScores, IProgress<DemoProgress>? progress, CancellationToken cancellation)
+    /// <summary>Trains <paramref name="method"/>'s prompts on <paramref name="train"/> (unless it learns none) and scores them.</summary>
+    Scored Score(DemoMethod method, long seed, ImageDataset? train, string modelFolder, ClipModel clip, ClipTokenizer tokenizer,
+        DemoSplit split, IProgress<DemoProgress>? progress, CancellationToken cancellation)
     {
-        using var learner = PromptLearners.Create(prompts, clip, tokenizer, seed);
+        var name = method.Name;
+        // Random resized crops down to 8% of a 32-pixel image would cut most shapes out of their picture.
+        var options = method.Learns ? method.Preset.Options with { Seed = seed, Augment = false } : null;
+        using var learner = PromptLearners.Create(method.Preset.Prompts, clip, tokenizer, seed);
         var stageName = options is null ? name : $"{name} (seed {seed})";
         if (options is not null && train is not null)
         {
-            var runFolder = Path.Combine(_output, "runs", $"seed{seed}", PromptMethods.Name(prompts.Method));
+            var runFolder = Path.Combine(_output, "runs", $"seed{seed}", method.Preset.Name);
             using var training = new PromptedClip(clip, learner, tokenizer, split.BaseNames);
             var trainer = new Trainer(training, train, options, runFolder, modelFolder);
             var steps = options.Epochs * trainer.StepsPerEpoch;
@@ -146,14 +146,16 @@ public sealed class DemoRunner
                 string.Create(CultureInfo.InvariantCulture, $"{stageName}: epoch {p.Epoch + 1}/{options.Epochs} loss {p.Loss:F3} acc {100 * p.Accuracy:F0}%")))),
                 cancellation: cancellation);
         }
-        var baseAccuracy = Evaluate(clip, learner, tokenizer, split.BaseNames, split.TestBase, $"{stageName} (base)", progress, cancellation);
-        var novelAccuracy = Evaluate(clip, learner, tokenizer, split.NovelNames, split.TestNovel, $"{stageName} (novel)", progress, cancellation);
+        // As the papers score base-to-novel: MMRL reads fused logits out for the base classes it was trained on and
+        // the class token's alone for the novel ones (the other methods have one readout).
+        var baseAccuracy = Evaluate(clip, learner, tokenizer, split.BaseNames, MmrlReadout.Fused, split.TestBase, $"{stageName} (base)", progress, cancellation);
+        var novelAccuracy = Evaluate(clip, learner, tokenizer, split.NovelNames, MmrlReadout.ClassToken, split.TestNovel, $"{stageName} (novel)", progress, cancellation);
         var oodRows = new List<DemoOodRow>();
-        if (oodScores.Count > 0)
+        if (method.OodScores.Count > 0)
         {
             // ID = the base classes' test images, named by the base classes (the label set the prompts were trained on).
             using var prompted = new PromptedClip(clip, learner, tokenizer, split.BaseNames);
-            foreach (var (scoreName, score) in oodScores)
+            foreach (var (scoreName, score) in method.OodScores)
             {
                 var stage = $"{stageName} OOD ({scoreName})";
                 var oodResult = OodEvaluation.Run(prompted, split.TestBase, split.Ood, new OodScoreOptions(score), batchSize: 64,
@@ -165,31 +167,23 @@ public sealed class DemoRunner
         var details = new JsonObject
         {
             ["method"] = name,
+            ["preset"] = method.Preset.Name,
             ["prompt_method"] = PromptMethods.Name(learner.Config.Method),
             ["n_ctx"] = learner.Config.TextTokens,
-            ["depth"] = learner.Config.TextDepth,
+            ["depth"] = Math.Max(learner.Config.TextDepth, learner.Config.VisionDepth),
             ["prompt_example"] = learner.PromptTexts([split.BaseNames[0]])[0],
             ["epochs"] = options?.Epochs,
             ["batch_size"] = options?.BatchSize,
             ["lr"] = options?.LearningRate,
+            ["optimizer"] = options?.Optimizer.ToString(),
         };
         return new Scored(new DemoRow(name, 100 * baseAccuracy, 100 * novelAccuracy), oodRows, details);
     }
 
-    static TrainingOptions Options(int batchSize, double learningRate, int epochs, long seed) => new()
+    static double Evaluate(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, MmrlReadout readout,
+        ImageDataset data, string stage, IProgress<DemoProgress>? progress, CancellationToken cancellation)
     {
-        Epochs = epochs,
-        BatchSize = batchSize,
-        LearningRate = learningRate,
-        Seed = seed,
-        // Random resized crops down to 8% of a 32-pixel image would cut most shapes out of their picture.
-        Augment = false,
-    };
-
-    static double Evaluate(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, ImageDataset data,
-        string stage, IProgress<DemoProgress>? progress, CancellationToken cancellation)
-    {
-        using var prompted = new PromptedClip(clip, learner, tokenizer, classNames);
+        using var prompted = new PromptedClip(clip, learner, tokenizer, classNames) { Readout = readout };
         var result = Evaluator.Evaluate(prompted, data, batchSize: 64,
             progress: new SyncProgress<EvaluationProgress>(p => progress?.Report(new DemoProgress(stage, p.Done, p.Total,
                 string.Create(CultureInfo.InvariantCulture, $"{stage}: accuracy {100.0 * p.Correct / Math.Max(1, p.Done):F1}%")))),

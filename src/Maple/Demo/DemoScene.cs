@@ -24,10 +24,11 @@ namespace Maple.Demo;
 /// <param name="OutlineColour">Colour of the outline.</param>
 /// <param name="NoiseSigma">Standard deviation of the Gaussian pixel noise, in 0..255 units.</param>
 /// <param name="NoiseSeed">Seeds the pixel noise.</param>
+/// <param name="Light">The light of a pretraining scene lit by one of <see cref="DemoWorld.PretrainingLights"/>, which its caption names; null otherwise.</param>
 public sealed record DemoScene(
     DemoClass Class, DemoStyle Style, int Size,
     DemoBackground Background, DemoRgb BackgroundA, DemoRgb BackgroundB, ulong BackgroundSeed,
     double CenterX, double CenterY, double Radius, double Rotation,
     DemoRgb FillColour, DemoFill Fill, DemoRgb PatternColour, double PatternPeriod, double PatternAngle,
     double OutlineWidth, DemoRgb OutlineColour,
-    double NoiseSigma, ulong NoiseSeed);
+    double NoiseSigma, ulong NoiseSeed, DemoLight? Light);

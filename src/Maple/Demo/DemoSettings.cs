@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Maple.Clip;
+using Maple.Evaluation.Ood;
+using Maple.Training;
 
 namespace Maple.Demo;
 
@@ -41,8 +43,12 @@ public sealed record DemoSettings
     /// <summary>Pretraining images rendered per class.</summary>
     public int PretrainImagesPerClass { get; init; } = 100;
 
-    /// <summary>Contrastive pretraining.</summary>
-    public PretrainingOptions Pretraining { get; init; } = new() { Steps = 2500, LearningRate = 1e-3, WarmupSteps = 100 };
+    /// <summary>
+    /// Contrastive pretraining. exp(logit_scale) is capped at 10: uncapped, this small CLIP reaches 29–36 and is then
+    /// confidently wrong under the downstream light, and cross-entropy on 16 shots falls fastest by making the prompted
+    /// model unsure rather than right (docs/demo.md measures both).
+    /// </summary>
+    public PretrainingOptions Pretraining { get; init; } = new() { Steps = 2500, LearningRate = 1e-3, WarmupSteps = 100, MaxLogitScale = 10 };
 
     /// <summary>Training images per base class (K shots).</summary>
     public int Shots { get; init; } = 16;
@@ -83,6 +89,36 @@ public sealed record DemoSettings
     /// <summary>MaPLe's SGD learning rate: the MaPLe paper's.</summary>
     public double MapleLearningRate { get; init; } = 0.0035;
 
+    /// <summary>PromptSRC's prompt depth in both encoders (at most their layers; the paper's is 9 of 12).</summary>
+    public int PromptSrcDepth { get; init; } = 3;
+
+    /// <summary>PromptSRC's epochs: the paper's 20, so that its Gaussian aggregation (μ 15, σ 1) is the paper's too.</summary>
+    public int PromptSrcEpochs { get; init; } = 20;
+
+    /// <summary>MMRL's representation layers: the last ones of each encoder, fewer than its layers (the paper's are 7 of 12).</summary>
+    public int MmrlDepth { get; init; } = 2;
+
+    /// <summary>MMRL's epochs: the paper's 10.</summary>
+    public int MmrlEpochs { get; init; } = 10;
+
+    /// <summary>
+    /// The methods the demo runs, in the order of its tables, each built from its preset by
+    /// <see cref="MethodPreset.Adapt"/> (the one place a method is built): zero-shot CLIP, CoOp and MaPLe (the
+    /// paper's comparison), then PromptSRC and MMRL.
+    /// </summary>
+    public IReadOnlyList<DemoMethod> Methods() =>
+    [
+        new(DemoSummary.ZeroShot, MethodPreset.Get("zeroshot"), [("MCM", OodScore.Mcm)]),
+        new(DemoSummary.CoOp, WithRecipe(MethodPreset.Get("coop").Adapt(nCtx: CoOpContext, ctxInit: CoOpInit, epochs: CoOpEpochs), CoOpBatchSize, CoOpLearningRate), []),
+        new(DemoSummary.Maple, WithRecipe(MethodPreset.Get("maple").Adapt(nCtx: MapleContext, depth: MapleDepth, epochs: MapleEpochs), MapleBatchSize, MapleLearningRate),
+            [("MCM", OodScore.Mcm), ("GL-MCM", OodScore.GlMcm)]),
+        new("PromptSRC", MethodPreset.Get("promptsrc").Adapt(depth: PromptSrcDepth, epochs: PromptSrcEpochs), []),
+        new("MMRL", MethodPreset.Get("mmrl").Adapt(depth: MmrlDepth, epochs: MmrlEpochs), []),
+    ];
+
+    static MethodPreset WithRecipe(MethodPreset preset, int batchSize, double learningRate) =>
+        preset with { Options = preset.Options with { BatchSize = batchSize, LearningRate = learningRate } };
+
     /// <summary>The full demo: pretraining and all three methods in a few minutes on two cores.</summary>
     public static DemoSettings Full { get; } = new();
 
@@ -103,6 +139,10 @@ public sealed record DemoSettings
         MapleEpochs = 2,
         CoOpContext = 4,
         MapleDepth = 2,
+        PromptSrcDepth = 2,
+        PromptSrcEpochs = 2,
+        MmrlDepth = 1,
+        MmrlEpochs = 2,
     };
 
     /// <summary>The small CLIP's architecture; <paramref name="vocabularySize"/> comes from the demo vocabulary.</summary>

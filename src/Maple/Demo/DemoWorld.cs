@@ -34,7 +34,7 @@ public sealed class DemoWorld
     public IReadOnlyList<DemoClass> OodClasses { get; }
 
     /// <summary>Changes whenever the drawing of scenes changes, so that cached models are pretrained anew.</summary>
-    public const int StyleVersion = 3;
+    public const int StyleVersion = 4;
 
     /// <summary>Five well-separated colours and six shapes: 30 classes, 15 base and 15 novel.</summary>
     public static DemoWorld Default { get; } = new(
@@ -78,10 +78,10 @@ public sealed class DemoWorld
         var fillColour = Jitter(demoClass.Colour, 20, rng);
 
         // Flat and patterned shapes on plain or gradient backgrounds, light or dark. The downstream task
-        // draws the same scenes under a different light: every colour is pulled a fixed part of the way
-        // towards a warm orange, as a photo under tungsten light or through a filter. Shapes stay as clear
-        // as in pretraining and the frozen features still tell the classes apart, but the colours no longer
-        // sit where the captions put them: zero-shot CLIP mistakes them, and prompts can learn to correct them.
+        // draws the same scenes under a light pretraining never showed: every colour is pulled a fixed part of
+        // the way towards a warm orange, as a photo under tungsten light or through a filter. Shapes stay as
+        // clear as in pretraining, but the colours no longer sit where the captions put them: zero-shot CLIP
+        // mistakes them, and prompts can learn to correct them.
         var fill = rng.NextDouble() < 0.5 ? (DemoFill)rng.NextInt(1, 4) : DemoFill.Flat;
         var patternColour = Tint(fillColour, rng.NextDouble() < 0.5 ? 255 : 0, rng.NextDouble(0.2, 0.45));
         var period = size * rng.NextDouble(0.14, 0.22);
@@ -91,17 +91,39 @@ public sealed class DemoWorld
         var light = rng.NextDouble() < 0.7;
         var (backgroundA, backgroundB) = (Level(light, rng), Level(light, rng));
         var noise = rng.NextDouble(0, 5);
-        if (style == DemoStyle.Downstream)
+        // Pretraining scenes are lit by one of a few coloured lights part of the time, and their captions name the
+        // light. The downstream task's light is not among them, and no caption names it.
+        var lit = rng.NextDouble() < PretrainingLightShare;
+        var pretrainingLight = PretrainingLights[rng.NextInt(PretrainingLights.Count)];
+        var pretrainingLightStrength = rng.NextDouble(0.15, 0.40);
+        var (sceneLight, lightColour, strength) = style == DemoStyle.Downstream ? (null, DownstreamLight, DownstreamLightStrength)
+            : lit ? (pretrainingLight, pretrainingLight.Colour, pretrainingLightStrength)
+            : ((DemoLight?)null, default(DemoRgb), 0.0);
+        if (strength > 0)
         {
-            fillColour = Mix(fillColour, DownstreamLight, DownstreamLightStrength);
-            patternColour = Mix(patternColour, DownstreamLight, DownstreamLightStrength);
-            backgroundA = Mix(backgroundA, DownstreamLight, DownstreamLightStrength);
-            backgroundB = Mix(backgroundB, DownstreamLight, DownstreamLightStrength);
+            fillColour = Mix(fillColour, lightColour, strength);
+            patternColour = Mix(patternColour, lightColour, strength);
+            backgroundA = Mix(backgroundA, lightColour, strength);
+            backgroundB = Mix(backgroundB, lightColour, strength);
         }
         return new DemoScene(demoClass, style, size, background, backgroundA, backgroundB, rng.NextUInt64(),
             centerX, centerY, radius, rotation, fillColour, fill, patternColour, period, angle, 0, outlineColour,
-            noise, rng.NextUInt64());
+            noise, rng.NextUInt64(), sceneLight);
     }
+
+    /// <summary>
+    /// The coloured lights of pretraining, named in the captions of the scenes they light ("a red star in pink
+    /// light"). None is the downstream task's <see cref="DownstreamLight"/>.
+    /// </summary>
+    public static IReadOnlyList<DemoLight> PretrainingLights { get; } =
+    [
+        new("cold", new DemoRgb(70, 150, 255)),
+        new("pink", new DemoRgb(255, 80, 190)),
+        new("lime", new DemoRgb(150, 240, 60)),
+    ];
+
+    /// <summary>The share of pretraining scenes lit by one of <see cref="PretrainingLights"/> (at a strength between 0.15 and 0.40).</summary>
+    public const double PretrainingLightShare = 0.5;
 
     /// <summary>The colour of the downstream task's light.</summary>
     public static DemoRgb DownstreamLight { get; } = new(255, 150, 40);

@@ -24,6 +24,9 @@ public sealed record PretrainingOptions
     /// <summary>Seeds the batches and the captions' templates.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>The largest exp(logit_scale) pretraining may reach (CLIP clamps at 100, the default).</summary>
+    public double MaxLogitScale { get; init; } = 100;
+
     /// <summary>Checks the values.</summary>
     public void Validate()
     {
@@ -31,5 +34,7 @@ public sealed record PretrainingOptions
             throw new ArgumentException($"pretraining needs at least 1 step and 2 pairs a step (got {Steps} steps of {BatchSize})");
         if (LearningRate <= 0 || WeightDecay < 0 || WarmupSteps < 0)
             throw new ArgumentException("pretraining learning rate must be positive, weight decay and warm-up not negative");
+        if (!(MaxLogitScale >= 1) || !double.IsFinite(MaxLogitScale))
+            throw new ArgumentException($"the largest logit scale of pretraining must be a finite number of at least 1 (got {MaxLogitScale})");
     }
 }

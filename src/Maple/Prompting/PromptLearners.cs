@@ -32,7 +32,7 @@ public static class PromptLearners
             PromptMethod.Maple => new MapleLearner(config, clip, tokenizer, generator),
             PromptMethod.CoCoOp => new CoCoOpLearner(config, clip, tokenizer, generator),
             PromptMethod.Mmrl => new MmrlLearner(config, clip, generator),
-            _ => new IndependentLearner(config, clip, tokenizer, generator),
+            _ => new DirectPromptLearner(config, clip, tokenizer, generator),
         };
         return learner.to(clip.Device);
     }

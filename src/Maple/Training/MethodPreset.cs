@@ -21,7 +21,7 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
         ["coop"] = new("coop", PromptConfig.CoOp(), Recipe(32, 0.002, 200)),
         ["zeroshot"] = new("zeroshot", PromptConfig.ZeroShot(), Recipe(4, 0.0035, 1)),
         // MMRL's configs/trainers/MMRL/*.yaml: vit_b16 (base-to-novel), vit_b16_imagenet (ImageNet), vit_b16_few_shot,
-        // vit_b16_cross_datasets; ForDataset adds trainers/config.py's per-dataset REG_WEIGHT and REP_DIM.
+        // vit_b16_cross_datasets; Get with a benchmark adds trainers/config.py's per-dataset REG_WEIGHT and REP_DIM.
         ["mmrl"] = new("mmrl", PromptConfig.Mmrl(), MmrlRecipe(4, 10, 1.0)),
         ["mmrl-imagenet"] = new("mmrl-imagenet", PromptConfig.Mmrl(), MmrlRecipe(32, 5, 1.0)),
         ["mmrl-few-shot"] = new("mmrl-few-shot", PromptConfig.Mmrl(), MmrlRecipe(32, 50, 0.5)),
@@ -51,63 +51,95 @@ public sealed record MethodPreset(string Name, PromptConfig Prompts, TrainingOpt
     };
 
     /// <summary>
-    /// This preset as its authors run it on the benchmark <paramref name="dataset"/> (a canonical name such as
-    /// <c>EuroSAT</c>): for MMRL, the dataset's hand-written template (CUSTOM_TEMPLATES) and, except for
-    /// <c>mmrl-transfer</c> (whose scripts pin REG_WEIGHT 0.2 and REP_DIM 512 on the command line), its REG_WEIGHT and
-    /// REP_DIM (trainers/config.py); other presets have no per-dataset settings and are returned as they are.
+    /// Where a protocol trains a method with another of its presets, as the authors' scripts choose the config:
+    /// (method, protocol, dataset it applies to or null for every dataset, preset). A row for one dataset wins over a
+    /// row for every dataset; a method without a row trains with its own preset in every protocol.
     /// </summary>
-    public MethodPreset ForDataset(string dataset)
+    static readonly (string Method, TrainingProtocol Protocol, string? Dataset, string Preset)[] ProtocolVariants =
+    [
+        // muzairkhattak/multimodal-prompt-learning scripts/maple/xd_train_maple.sh: vit_b16_c2_ep5_batch4_2ctx_cross_datasets.
+        ("maple", TrainingProtocol.CrossDataset, null, "maple-transfer"),
+        // muzairkhattak/PromptSRC scripts/promptsrc/reproduce_xd.sh (vit_b16_c2_ep20_batch4_4+4ctx_cross_datasets) and
+        // few_shot.sh (vit_b16_c2_ep50_batch4_4+4ctx_few_shot).
+        ("promptsrc", TrainingProtocol.CrossDataset, null, "promptsrc-transfer"),
+        ("promptsrc", TrainingProtocol.FewShot, null, "promptsrc-few-shot"),
+        // yunncheng/MMRL scripts/mmrl/base2new_train.sh and few_shot.sh (vit_b16_imagenet on ImageNet, else vit_b16 or
+        // vit_b16_few_shot) and cross_datasets_train.sh (vit_b16_cross_datasets).
+        ("mmrl", TrainingProtocol.BaseToNovel, "ImageNet", "mmrl-imagenet"),
+        ("mmrl", TrainingProtocol.FewShot, "ImageNet", "mmrl-imagenet"),
+        ("mmrl", TrainingProtocol.FewShot, null, "mmrl-few-shot"),
+        ("mmrl", TrainingProtocol.CrossDataset, null, "mmrl-transfer"),
+    ];
+
+    /// <summary>
+    /// The name of the preset <paramref name="protocol"/> trains <paramref name="name"/> with on <paramref name="dataset"/>
+    /// (a benchmark's name; null or other data take the row for every dataset): e.g. <c>promptsrc</c> in few-shot is
+    /// <c>promptsrc-few-shot</c>, <c>mmrl</c> on ImageNet is <c>mmrl-imagenet</c>. A preset with no variant for the
+    /// protocol, including a variant named directly, is its own.
+    /// </summary>
+    /// <exception cref="UserInputException">An unknown preset.</exception>
+    public static string Variant(string name, TrainingProtocol protocol, string? dataset = null)
     {
+        var method = Lookup(name).Name;
+        var benchmark = BenchmarkName(dataset);
+        var rows = ProtocolVariants.Where(v => v.Method == method && v.Protocol == protocol).ToList();
+        var row = rows.Find(v => v.Dataset is not null && v.Dataset == benchmark);
+        if (row.Preset is null)
+            row = rows.Find(v => v.Dataset is null);
+        return row.Preset ?? method;
+    }
+
+    /// <summary>
+    /// The datasets for which PromptSRC's few-shot config (<c>vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml</c>) says to use
+    /// GPA μ 45, σ 5 instead of μ 30, σ 30: StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT.
+    /// </summary>
+    static readonly HashSet<string> PromptSrcFewShotLateAggregation = new(StringComparer.Ordinal)
+    {
+        "StanfordCars", "OxfordFlowers", "FGVCAircraft", "DescribableTextures", "EuroSAT",
+    };
+
+    /// <summary>
+    /// The preset <paramref name="name"/> as its authors run it: the one place that says so. In <paramref name="protocol"/>
+    /// it is the protocol's variant (<see cref="Variant"/>); trained on the benchmark <paramref name="dataset"/> (a
+    /// canonical or accepted name; other data bring nothing) it takes that dataset's settings: for MMRL the dataset's
+    /// template (CUSTOM_TEMPLATES) and, except for <c>mmrl-transfer</c> (whose scripts pin REG_WEIGHT 0.2 and REP_DIM 512
+    /// on the command line), its REG_WEIGHT and REP_DIM (trainers/config.py); for <c>promptsrc-few-shot</c> the GPA its
+    /// config names for the dataset. With <paramref name="shots"/>, CoOp's epochs follow its configs for that many shots.
+    /// </summary>
+    /// <exception cref="UserInputException">An unknown preset.</exception>
+    public static MethodPreset Get(string name, int? shots = null, string? dataset = null, TrainingProtocol? protocol = null)
+    {
+        var preset = Lookup(name);
+        var benchmark = BenchmarkName(dataset);
+        if (protocol is { } p)
+            preset = All[Variant(preset.Name, p, benchmark)];
+        if (preset.Name == "coop" && shots is { } k)
+            preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
+        return benchmark is null ? preset : preset.OnBenchmark(benchmark);
+    }
+
+    static MethodPreset Lookup(string name) => All.TryGetValue(name, out var preset)
+        ? preset
+        : throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", All.Keys)}");
+
+    static string? BenchmarkName(string? dataset) =>
+        dataset is not null && Data.BenchmarkDatasets.IsKnown(dataset) ? Data.BenchmarkDatasets.Resolve(dataset).Name : null;
+
+    MethodPreset OnBenchmark(string benchmark)
+    {
+        if (Name == "promptsrc-few-shot" && PromptSrcFewShotLateAggregation.Contains(benchmark))
+            return this with { Options = Options with { PromptAggregation = new(45, 5) } };
         if (Prompts.Method != PromptMethod.Mmrl)
             return this;
-        var prompts = Prompts with { TextTemplate = PromptTemplates.ForBenchmark(dataset) };
+        var prompts = Prompts with { TextTemplate = PromptTemplates.ForBenchmark(benchmark) };
         var options = Options;
-        if (Name != "mmrl-transfer" && MmrlPerDataset.TryGetValue(Data.BenchmarkDatasets.Resolve(dataset).Name, out var settings))
+        if (Name != "mmrl-transfer" && MmrlPerDataset.TryGetValue(benchmark, out var settings))
         {
             options = options with { MmrlConsistencyWeight = settings.RegWeight };
             if (settings.RepDim is { } dim)
                 prompts = prompts with { RepresentationDim = dim };
         }
         return this with { Prompts = prompts, Options = options };
-    }
-
-    /// <summary>
-    /// The preset a protocol trains <paramref name="name"/> with, as the authors' scripts choose the config: MMRL
-    /// trains ImageNet with <c>mmrl-imagenet</c> and all classes of the other datasets (few-shot) with
-    /// <c>mmrl-few-shot</c>; every other name is its own.
-    /// </summary>
-    /// <param name="name">A preset's name.</param>
-    /// <param name="dataset">The training data: a benchmark's canonical name, or any other name for custom data.</param>
-    /// <param name="allClasses">Whether the run trains on all classes (few-shot) rather than the base half.</param>
-    public static string ProtocolVariant(string name, string dataset, bool allClasses) => name switch
-    {
-        "mmrl" when dataset == "ImageNet" => "mmrl-imagenet",
-        "mmrl" when allClasses => "mmrl-few-shot",
-        _ => name,
-    };
-
-    /// <summary>
-    /// The datasets for which PromptSRC's few-shot config (<c>vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml</c>) says to use
-    /// GPA μ 45, σ 5 instead of μ 30, σ 30: StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT.
-    /// </summary>
-    public static IReadOnlySet<string> PromptSrcFewShotLateAggregation { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "StanfordCars", "OxfordFlowers", "FGVCAircraft", "DescribableTextures", "EuroSAT",
-    };
-
-    /// <summary>
-    /// The preset of <paramref name="name"/>; CoOp's epochs follow its configs for the number of shots, and PromptSRC's
-    /// few-shot aggregation its config for the benchmark <paramref name="dataset"/> (canonical name) trained on.
-    /// </summary>
-    public static MethodPreset Get(string name, int? shots = null, string? dataset = null)
-    {
-        if (!All.TryGetValue(name, out var preset))
-            throw new UserInputException($"unknown method '{name}': expected one of {string.Join(", ", All.Keys)}");
-        if (preset.Name == "coop" && shots is { } k)
-            preset = preset with { Options = preset.Options with { Epochs = k <= 2 ? 50 : k <= 8 ? 100 : 200 } };
-        if (preset.Name == "promptsrc-few-shot" && dataset is not null && PromptSrcFewShotLateAggregation.Contains(dataset))
-            preset = preset with { Options = preset.Options with { PromptAggregation = new(45, 5) } };
-        return preset;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Maple.Cli;
 using Maple.Clip.Safetensors;
+using Maple.Data;
 using Maple.Prompting;
 using Maple.Tests.Import;
 using Maple.Tests.Prompting;
@@ -13,17 +14,23 @@ namespace Maple.Tests.Cli;
 /// <summary>MMRL from the command line (train, eval with each readout, benchmark) and its authors' checkpoints through import.</summary>
 public sealed class MmrlCommandTests
 {
+    /// <summary>MMRL trained on the base classes of three photo classes; returns the data folder and the prompts file.</summary>
+    static async Task<(string Data, string Prompts)> TrainOnBaseClasses(TempFolder temp, params string[] settings)
+    {
+        var data = PhotoFolder.Create(temp["data"]);
+        // The tiny model has 3 layers: the representation tokens go into its last 2.
+        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+            ["train", "--model", Fixtures.TinyMapleModel, "--data", data, "--subset", "base", "--method", "mmrl", "--depth", "2", "--batch-size", "2",
+             .. settings, "--output", temp["run"], "--precision", "fp32"]));
+        return (data, temp["run/prompt.safetensors"]);
+    }
+
     [Fact]
     public async Task TrainOnBaseClassesThenEvaluateBaseFusedAndNovelByClassToken()
     {
         using var temp = new TempFolder();
-        var data = PhotoFolder.Create(temp["data"]);
+        var (data, prompts) = await TrainOnBaseClasses(temp, "--epochs", "2", "--mmrl-lambda", "0.5");
         var model = Fixtures.TinyMapleModel;
-        // The tiny model has 3 layers: the representation tokens go into its last 2.
-        Assert.Equal(0, await MapleCommandLine.InvokeAsync(
-            ["train", "--model", model, "--data", data, "--subset", "base", "--method", "mmrl", "--depth", "2", "--epochs", "2", "--batch-size", "2",
-             "--mmrl-lambda", "0.5", "--output", temp["run"], "--precision", "fp32"]));
-        var prompts = temp["run/prompt.safetensors"];
         using (var saved = PromptCheckpoint.Read(prompts))
         {
             Assert.Equal(PromptMethod.Mmrl, saved.Config.Method);
@@ -60,6 +67,53 @@ public sealed class MmrlCommandTests
         var (code, error) = await CliRunner.RunAsync("eval", "--model", model, "--prompts", prompts, "--data", data, "--mmrl-logits", "both");
         Assert.Equal(1, code);
         Assert.Contains("--mmrl-logits must be auto, fused, class-token or representation, not 'both'", error);
+    }
+
+    [Fact]
+    public async Task PredictAndTheLibraryScoreAsEvaluationDoes()
+    {
+        using var temp = new TempFolder();
+        var (data, prompts) = await TrainOnBaseClasses(temp, "--epochs", "1");
+        var model = Fixtures.TinyMapleModel;
+        using var clip = await ClipBackbone.LoadAsync(model, Precision.Fp32);
+
+        // Every class, one of them new to the prompts (class-token logits), and the trained classes alone (fused).
+        foreach (var (subset, readout) in new[] { ("all", MmrlReadout.ClassToken), ("base", MmrlReadout.Fused) })
+        {
+            var scored = DatasetSource.Open(data, "test");
+            if (subset == "base")
+                scored = BaseNovelSplit.Subsample(scored, Subset.Base);
+            var paths = scored.Items.Select(i => i.Path).ToList();
+            Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+                ["eval", "--model", model, "--prompts", prompts, "--data", data, "--subset", subset, "--output", temp[$"{subset}/results.json"],
+                 "--logits", temp[$"{subset}/logits.safetensors"], "--precision", "fp32"]));
+            using var evaluated = SafetensorsFile.Open(temp[$"{subset}/logits.safetensors"]);
+            using var expected = evaluated.Read("logits");
+
+            // The library: the file's own rule picks the readout the evaluation used.
+            using var classifier = clip.LoadClassifier(prompts, scored.ClassNames);
+            Assert.Equal(readout, classifier.Readout);
+            using var library = tensor(classifier.Predict(paths).SelectMany(p => p.Logits).ToArray(), [paths.Count, scored.ClassNames.Count]);
+            TensorAssert.RelativeClose(expected, library, 1e-5, $"{subset}: library logits");
+
+            // The command line: predict over the same classes and images.
+            Assert.Equal(0, await MapleCommandLine.InvokeAsync(
+                ["predict", "--model", model, "--prompts", prompts, .. scored.ClassNames.SelectMany(c => new[] { "--class", c }),
+                 "--output", temp[$"{subset}/predictions.json"], "--precision", "fp32", .. paths]));
+            using var predicted = JsonDocument.Parse(File.ReadAllText(temp[$"{subset}/predictions.json"]));
+            var byPath = predicted.RootElement.GetProperty("images").EnumerateArray()
+                .ToDictionary(i => i.GetProperty("path").GetString()!, i => i.GetProperty("logits").EnumerateArray().Select(l => l.GetSingle()).ToArray());
+            using var command = tensor(paths.SelectMany(p => byPath[Path.GetFullPath(p)]).ToArray(), [paths.Count, scored.ClassNames.Count]);
+            TensorAssert.RelativeClose(expected, command, 1e-5, $"{subset}: predict's logits");
+        }
+
+        // The readouts differ on these prompts, so the comparisons above could tell them apart.
+        using var fused = clip.LoadClassifier(prompts, ["astronaut", "coffee cup", "tabby cat"], MmrlReadout.Fused);
+        using var classToken = clip.LoadClassifier(prompts, ["astronaut", "coffee cup", "tabby cat"]);
+        using var pixels = fused.Transform.Load(Path.Combine(data, "astronaut", "astronaut.png")).unsqueeze(0);
+        using var fusedLogits = fused.Logits(pixels);
+        using var classTokenLogits = classToken.Logits(pixels);
+        Assert.False(fusedLogits.allclose(classTokenLogits, rtol: 1e-3, atol: 1e-3));
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Maple.Data;
+using Maple.Evaluation.Protocols;
 using Maple.Prompting;
 using Maple.Tests.Protocols;
 using Maple.Tests.Training;
@@ -77,7 +79,9 @@ public sealed class PromptSrcCommandTests
             "--datasets", "eurosat", "--method", "promptsrc", "--depth", "2", "--seeds", "1", "--shots", "1", "--epochs", "1", "--out", temp["out"], "--precision", "fp32");
         Assert.True(code == 0, error);
         Assert.Equal("1 epochs, batch 4, lr 0.0025, self-regularisation text 25 image 10 logits 1, GPA μ 45, σ 5",
-            Training(temp["out/few-shot/promptsrc-few-shot/EuroSAT/shots1-seed1/result.json"]));
+            Training(temp["out/few-shot/promptsrc/EuroSAT/shots1-seed1/result.json"]));
+        Assert.True(File.Exists(Path.Combine(BenchmarkRunner.TrainingFolder(temp["out"], "promptsrc-few-shot", "EuroSAT", Subset.All, 1, 1), "prompt.safetensors")));
+        Assert.Contains("promptsrc trains as promptsrc-few-shot, its authors' config for this protocol", File.ReadAllText(temp["out/few-shot.md"]));
     }
 
     static string Training(string cell)

@@ -55,6 +55,20 @@ public sealed class DeviceTests
     }
 
     [Fact]
+    public async Task TheLibrarysLoadTakesTheDeviceAndRefusesAnUnavailableOneBeforeReading()
+    {
+        if (cuda.is_available())
+            return; // the unavailable case cannot arise here
+        // A model that does not exist: the device is refused before the model is looked for.
+        var error = await Assert.ThrowsAsync<UserInputException>(() =>
+            ClipBackbone.LoadAsync(Path.Combine(Path.GetTempPath(), "no-such-model.safetensors"), Precision.Fp32, device: new Device(DeviceType.CUDA, 0)));
+        Assert.StartsWith("device cuda:0 is not available: CUDA needs a Maple built with the CUDA backend", error.Message);
+        Assert.DoesNotContain("\n", error.Message);
+        using var onCpu = await ClipBackbone.LoadAsync(Fixtures.TinyMapleModel, Precision.Fp32, device: ComputeDevice.Cpu);
+        Assert.Equal(DeviceType.CPU, onCpu.Pretrained.Model.Device.type);
+    }
+
+    [Fact]
     public async Task EveryCommandThatLoadsAModelTakesADeviceAndNamesAnUnavailableOneInOneLine()
     {
         if (cuda.is_available())

@@ -23,8 +23,9 @@ public sealed class DemoRunnerTests : IDisposable
 
         var summary = result.Summary;
         Assert.Equal([1L, 2L], summary.Seeds.Select(s => s.Seed));
-        Assert.Equal(["Zero-shot CLIP", "CoOp", "MaPLe"], summary.Rows.Select(r => r.Method));
-        Assert.All(summary.Seeds, s => Assert.Equal(["Zero-shot CLIP", "CoOp", "MaPLe"], s.Table.Rows.Select(r => r.Method)));
+        string[] methods = ["Zero-shot CLIP", "CoOp", "MaPLe", "PromptSRC", "MMRL"];
+        Assert.Equal(methods, summary.Rows.Select(r => r.Method));
+        Assert.All(summary.Seeds, s => Assert.Equal(methods, s.Table.Rows.Select(r => r.Method)));
         // Zero-shot CLIP learns nothing: the same row on every seed.
         Assert.Equal(summary.Seeds[0].Table.Rows[0], summary.Seeds[1].Table.Rows[0]);
         // The mean row is the mean of the seed rows (2 seeds: std = |a - b| / √2).
@@ -41,7 +42,7 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Contains(stages, s => s.Contains("OOD", StringComparison.Ordinal));
 
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_temp, "out", "results.json")))!;
-        Assert.Equal(3, json["results"]!.AsArray().Count);
+        Assert.Equal(5, json["results"]!.AsArray().Count);
         Assert.Equal(2, json["per_seed"]!.AsArray().Count);
         Assert.Equal(maple[1].Base, (double)json["per_seed"]![1]!["results"]![2]!["base"]!, 4);
         Assert.Equal(summary.Rows[2].Base.Mean, (double)json["results"]![2]!["base"]!, 4);
@@ -53,7 +54,13 @@ public sealed class DemoRunnerTests : IDisposable
         Assert.Contains("| MaPLe | GL-MCM |", markdown);
         Assert.True(File.Exists(Path.Combine(_temp, "out", "results.png")));
         Assert.True(File.Exists(Path.Combine(_temp, "out", "ood.png")));
-        Assert.True(Directory.Exists(Path.Combine(_temp, "out", "runs", "seed2", "maple")));
+        Assert.All(["coop", "maple", "promptsrc", "mmrl"], preset => Assert.True(Directory.Exists(Path.Combine(_temp, "out", "runs", "seed2", preset))));
+        // Every learning method was built from its preset, adapted to the small CLIP: MMRL trains with AdamW, PromptSRC
+        // with the self-regularising terms, as their presets say.
+        var details = json["methods"]!.AsArray().Select(m => m!).Where(m => (long)m["seed"]! == 2).ToDictionary(m => (string)m["method"]!);
+        Assert.Equal("AdamW", (string)details["MMRL"]!["optimizer"]!);
+        Assert.Equal("Sgd", (string)details["PromptSRC"]!["optimizer"]!);
+        Assert.Equal("promptsrc", (string)details["PromptSRC"]!["preset"]!);
 
         // The cache holds exactly one complete model and no temporary folder, and any command can load it.
         Assert.Equal([result.ModelFolder], Directory.GetDirectories(cache));

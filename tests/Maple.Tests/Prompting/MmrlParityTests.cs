@@ -26,7 +26,7 @@ public sealed class MmrlParityTests(ITestOutputHelper output)
         {
             Fixture = new TinyMapleCase();
             Expected = SafetensorsFile.Open(FixturePath);
-            var preset = MethodPreset.Get("mmrl").ForDataset("OxfordPets").Adapt(depth: 2);
+            var preset = MethodPreset.Get("mmrl", dataset: "OxfordPets").Adapt(depth: 2);
             Preset = preset with { Prompts = preset.Prompts with { RepresentationDim = 32 } };
             var learner = PromptLearners.Create(Preset.Prompts, Fixture.Clip, Fixture.Tokenizer, seed: 1);
             var init = Expected.Entries.Keys.Where(k => k.StartsWith("init.", StringComparison.Ordinal))

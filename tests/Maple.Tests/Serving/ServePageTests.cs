@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Maple.Cli.Serving;
 using Maple.Clip;
+using Maple.Evaluation;
 using Maple.Imaging;
 using Maple.Prompting;
 using Maple.Tests.Training;
@@ -36,7 +37,7 @@ public sealed class ServePageTests(ITestOutputHelper output)
         }
         var clip = await PretrainedClip.LoadAsync(Fixtures.TinyMapleModel, Precision.Fp32);
         var learner = PromptLearners.Create(PromptConfig.ZeroShot(), clip.Model, clip.Tokenizer, seed: 0);
-        using var classifier = new TorchImageClassifier(clip, learner, ClassNames);
+        using var classifier = new TorchImageClassifier(new ClipBackbone(clip), new ImageClassifier(new FeatureExtractor(clip), learner, ClassNames, templates: null));
         await using var server = await ClassifierServer.StartAsync(classifier, new ServeOptions("127.0.0.1", 0));
         using var http = new HttpClient();
         using var content = new ByteArrayContent(File.ReadAllBytes(Image("chelsea.png")));

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Maple.Cli.Serving;
 using Maple.Clip;
+using Maple.Evaluation;
 using Maple.Export;
 using Maple.Imaging;
 using Maple.Prompting;
@@ -41,7 +42,7 @@ public sealed class ServeTests
     {
         var clip = await PretrainedClip.LoadAsync(Fixtures.TinyMapleModel, Precision.Fp32);
         var learner = PromptLearners.Create(PromptConfig.Maple(2, 3), clip.Model, clip.Tokenizer, seed: 7);
-        using var classifier = new TorchImageClassifier(clip, learner, ClassNames);
+        using var classifier = new TorchImageClassifier(new ClipBackbone(clip), new ImageClassifier(new FeatureExtractor(clip), learner, ClassNames, templates: null));
         await using var server = await ClassifierServer.StartAsync(classifier, Local());
         Assert.Equal("127.0.0.1", server.Address.Host);
         Assert.NotEqual(0, server.Address.Port);

@@ -103,25 +103,102 @@ public sealed class MethodPresetTests
     {
         foreach (var name in new[] { "mmrl", "mmrl-imagenet", "mmrl-few-shot" })
         {
-            var preset = MethodPreset.Get(name).ForDataset(dataset);
+            var preset = MethodPreset.Get(name, dataset: dataset);
             Assert.Equal((regWeight, repDim, template), (preset.Options.MmrlConsistencyWeight, preset.Prompts.RepresentationDim, preset.Prompts.TextTemplate));
         }
         // The cross-dataset scripts pass TRAINER.MMRL.REG_WEIGHT 0.2 and REP_DIM 512 on the command line, after config.py.
-        var transfer = MethodPreset.Get("mmrl-transfer").ForDataset(dataset);
+        var transfer = MethodPreset.Get("mmrl-transfer", dataset: dataset);
         Assert.Equal((0.2, 512, template), (transfer.Options.MmrlConsistencyWeight, transfer.Prompts.RepresentationDim, transfer.Prompts.TextTemplate));
     }
 
+    [Fact]
+    public void DataThatIsNoBenchmarkBringsNoPerDatasetSettings()
+    {
+        Assert.Equal(MethodPreset.Get("mmrl"), MethodPreset.Get("mmrl", dataset: "my-photos"));
+        Assert.Equal(MethodPreset.Get("promptsrc-few-shot"), MethodPreset.Get("promptsrc", dataset: "my-photos", protocol: TrainingProtocol.FewShot));
+        // Accepted spellings of a benchmark are the benchmark.
+        Assert.Equal(MethodPreset.Get("mmrl", dataset: "EuroSAT"), MethodPreset.Get("mmrl", dataset: "eurosat"));
+    }
+
+    /// <summary>
+    /// Every protocol variant of every method against the authors' YAML values: the config their scripts choose for
+    /// the protocol and dataset, then the dataset's own settings. Columns: method, protocol, dataset, the preset it
+    /// trains as, batch, epochs, depth, then MMRL's REG_WEIGHT / REP_DIM or PromptSRC's GPA μ / σ
+    /// (0 where the method has neither).
+    /// </summary>
+    /// <remarks>
+    /// yunncheng/MMRL (commit 27d8821): scripts/mmrl/base2new_train.sh and few_shot.sh pick vit_b16_imagenet for imagenet,
+    /// else vit_b16 (base) or vit_b16_few_shot (all classes); cross_datasets_train.sh vit_b16_cross_datasets with
+    /// REG_WEIGHT 0.2. muzairkhattak/PromptSRC (commit bb95c77): reproduce_xd.sh vit_b16_c2_ep20_batch4_4+4ctx_cross_datasets,
+    /// few_shot.sh vit_b16_c2_ep50_batch4_4+4ctx_few_shot. muzairkhattak/multimodal-prompt-learning (commit 904dbd7):
+    /// scripts/maple/xd_train_maple.sh vit_b16_c2_ep5_batch4_2ctx_cross_datasets.
+    /// </remarks>
+    public static TheoryData<string, TrainingProtocol, string?, string, int, int, int, double, double> ProtocolVariants => new()
+    {
+        // MMRL vit_b16.yaml: BATCH_SIZE 4, MAX_EPOCH 10, WARMUP_EPOCH 1; config.py: EuroSAT REG_WEIGHT 0.01, REP_DIM 2048
+        { "mmrl", TrainingProtocol.BaseToNovel, "EuroSAT", "mmrl", 4, 10, 7, 0.01, 2048 },
+        { "mmrl", TrainingProtocol.BaseToNovel, "DescribableTextures", "mmrl", 4, 10, 7, 6.0, 512 },
+        // vit_b16_imagenet.yaml: BATCH_SIZE 32, MAX_EPOCH 5; config.py: ImageNet REG_WEIGHT 0.5
+        { "mmrl", TrainingProtocol.BaseToNovel, "ImageNet", "mmrl-imagenet", 32, 5, 7, 0.5, 512 },
+        { "mmrl", TrainingProtocol.FewShot, "ImageNet", "mmrl-imagenet", 32, 5, 7, 0.5, 512 },
+        // vit_b16_few_shot.yaml: BATCH_SIZE 32, MAX_EPOCH 50, REG_WEIGHT 0.5, overridden by config.py (Caltech101 0.5, UCF101 3.0)
+        { "mmrl", TrainingProtocol.FewShot, "UCF101", "mmrl-few-shot", 32, 50, 7, 3.0, 512 },
+        { "mmrl", TrainingProtocol.FewShot, null, "mmrl-few-shot", 32, 50, 7, 0.5, 512 },
+        // vit_b16_cross_datasets.yaml: BATCH_SIZE 32, MAX_EPOCH 1, WARMUP_EPOCH 0; REG_WEIGHT 0.2 and REP_DIM 512 from the script
+        { "mmrl", TrainingProtocol.CrossDataset, "ImageNet", "mmrl-transfer", 32, 1, 7, 0.2, 512 },
+        // PromptSRC vit_b16_c2_ep20_batch4_4+4ctx.yaml: PROMPT_DEPTH 9, MAX_EPOCH 20, GPA_MEAN 15, GPA_STD 1
+        { "promptsrc", TrainingProtocol.BaseToNovel, "ImageNet", "promptsrc", 4, 20, 9, 15, 1 },
+        // vit_b16_c2_ep20_batch4_4+4ctx_cross_datasets.yaml: PROMPT_DEPTH 3, MAX_EPOCH 20, GPA_MEAN 6, GPA_STD 10
+        { "promptsrc", TrainingProtocol.CrossDataset, "ImageNet", "promptsrc-transfer", 4, 20, 3, 6, 10 },
+        // vit_b16_c2_ep50_batch4_4+4ctx_few_shot.yaml: MAX_EPOCH 50, GPA 30 / 30 "for ImageNet, Caltech101, OxfordPets, Food101,
+        // UCF101 and SUN397", 45 / 5 "for StanfordCars, Flowers102, FGVCAircraft, DTD and EuroSAT"
+        { "promptsrc", TrainingProtocol.FewShot, "Caltech101", "promptsrc-few-shot", 4, 50, 9, 30, 30 },
+        { "promptsrc", TrainingProtocol.FewShot, "OxfordFlowers", "promptsrc-few-shot", 4, 50, 9, 45, 5 },
+        { "promptsrc", TrainingProtocol.FewShot, "EuroSAT", "promptsrc-few-shot", 4, 50, 9, 45, 5 },
+        // MaPLe vit_b16_c2_ep5_batch4_2ctx_cross_datasets.yaml: PROMPT_DEPTH 3, MAX_EPOCH 2, LR 0.0026; its few-shot and
+        // base-to-novel runs use vit_b16_c2_ep5_batch4_2ctx.yaml
+        { "maple", TrainingProtocol.CrossDataset, "ImageNet", "maple-transfer", 4, 2, 3, 0, 0 },
+        { "maple", TrainingProtocol.FewShot, "ImageNet", "maple", 4, 5, 9, 0, 0 },
+        { "maple", TrainingProtocol.BaseToNovel, "EuroSAT", "maple", 4, 5, 9, 0, 0 },
+        // A variant named directly is its own in every protocol.
+        { "mmrl-transfer", TrainingProtocol.FewShot, "EuroSAT", "mmrl-transfer", 32, 1, 7, 0.2, 512 },
+    };
+
     [Theory]
-    // scripts/mmrl/base2new_train.sh and few_shot.sh: ImageNet trains with vit_b16_imagenet, the rest with vit_b16
-    // (base classes) or vit_b16_few_shot (all classes); the cross-dataset preset is the transfer protocols' own.
-    [InlineData("mmrl", "ImageNet", false, "mmrl-imagenet")]
-    [InlineData("mmrl", "ImageNet", true, "mmrl-imagenet")]
-    [InlineData("mmrl", "EuroSAT", false, "mmrl")]
-    [InlineData("mmrl", "EuroSAT", true, "mmrl-few-shot")]
-    [InlineData("mmrl-transfer", "ImageNet", true, "mmrl-transfer")]
-    [InlineData("maple", "ImageNet", true, "maple")]
-    public void ProtocolsTrainMmrlWithTheScriptsConfig(string name, string dataset, bool allClasses, string expected) =>
-        Assert.Equal(expected, MethodPreset.ProtocolVariant(name, dataset, allClasses));
+    [MemberData(nameof(ProtocolVariants))]
+    public void EachProtocolTrainsAMethodWithItsAuthorsConfig(string name, TrainingProtocol protocol, string? dataset, string variant,
+        int batch, int epochs, int depth, double first, double second)
+    {
+        Assert.Equal(variant, MethodPreset.Variant(name, protocol, dataset));
+        var preset = MethodPreset.Get(name, shots: 16, dataset: dataset, protocol: protocol);
+        Assert.Equal(variant, preset.Name);
+        var (p, o) = (preset.Prompts, preset.Options);
+        Assert.Equal((batch, epochs), (o.BatchSize, o.Epochs));
+        Assert.Equal((depth, depth), (p.TextDepth, p.VisionDepth));
+        switch (p.Method)
+        {
+            case PromptMethod.Mmrl:
+                Assert.Equal((first, (int)second), (o.MmrlConsistencyWeight, p.RepresentationDim));
+                Assert.Equal(OptimizerKind.AdamW, o.Optimizer);
+                break;
+            case PromptMethod.PromptSrc:
+                Assert.Equal(new GaussianPromptAggregation(first, second), o.PromptAggregation);
+                Assert.Equal(new SelfRegularization(25, 10, 1), o.SelfRegularization);
+                break;
+            default:
+                Assert.Null(o.PromptAggregation);
+                Assert.Equal(OptimizerKind.Sgd, o.Optimizer);
+                break;
+        }
+    }
+
+    [Fact]
+    public void AnUnknownProtocolIsRefusedByName()
+    {
+        Assert.Equal(TrainingProtocol.FewShot, TrainingProtocols.Parse("Few-Shot"));
+        var error = Assert.Throws<UserInputException>(() => TrainingProtocols.Parse("zero-shot"));
+        Assert.Equal("unknown protocol 'zero-shot': expected one of base2novel, few-shot, cross-dataset", error.Message);
+    }
 
     /// <summary>
     /// Values read from muzairkhattak/PromptSRC (commit bb95c77), configs/trainers/PromptSRC/&lt;file&gt;.yaml. Every one

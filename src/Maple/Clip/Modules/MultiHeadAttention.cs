@@ -110,7 +110,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         if (causal)
         {
             var length = q.shape[^2];
-            scores = scores.masked_fill(ones(length, length, ScalarType.Bool, device: q.device).triu(1), double.NegativeInfinity);
+            scores = scores.masked_fill(ones(length, length, ScalarType.Bool, device: q.device).triu(1), RootedScalars.NegativeInfinity);
         }
         return scores.softmax(-1).matmul(v.to(ScalarType.Float32)).to(q.dtype);
     }

@@ -16,6 +16,9 @@ static class RootedScalars
     /// <summary>quick_gelu's 1.702.</summary>
     public static readonly Scalar QuickGelu = 1.702.ToScalar();
 
+    /// <summary>−∞, the score of a position causal attention masks out.</summary>
+    public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+
     /// <summary>The attention scale 1/√d of each head width seen so far.</summary>
     public static Scalar InverseSqrt(long headDim) =>
         AttentionScales.GetOrAdd(headDim, d => (1.0 / Math.Sqrt(d)).ToScalar());

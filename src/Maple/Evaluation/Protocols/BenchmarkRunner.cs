@@ -67,29 +67,16 @@ public sealed class BenchmarkRunner
         _observer = observer;
     }
 
-    /// <summary>The name the transfer protocols run <paramref name="method"/> under: MaPLe, MMRL and PromptSRC have presets of their own for them.</summary>
-    public static string TransferMethod(string method) => MethodPreset.Get(method).Name switch
-    {
-        "maple" => "maple-transfer",
-        "mmrl" => "mmrl-transfer",
-        "promptsrc" => "promptsrc-transfer",
-        var name => name,
-    };
-
-    /// <summary>The name few-shot learning runs <paramref name="method"/> under: PromptSRC has a preset of its own for it.</summary>
-    public static string FewShotMethod(string method) =>
-        MethodPreset.Get(method).Name == "promptsrc" ? "promptsrc-few-shot" : MethodPreset.Get(method).Name;
-
     /// <summary>Base-to-novel: train on the base half of the classes, score base and novel test images.</summary>
     public BenchmarkReport BaseToNovel(CancellationToken cancellation = default)
     {
         const string protocol = "base2novel";
-        var methods = Methods(_settings.Methods);
+        var methods = Methods(_settings.Methods, TrainingProtocol.BaseToNovel);
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
         var cells = Cells(protocol, datasets, methods, [_settings.Shots]);
         var results = RunCells(cells, cell =>
         {
-            using var learner = Learner(cell.Method, cell.Dataset, Subset.Base, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
+            using var learner = Learner(cell.Method, cell.Dataset, TrainingProtocol.BaseToNovel, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
             var test = Open(cell.Dataset, "test");
             return new Dictionary<string, double>
             {
@@ -97,7 +84,7 @@ public sealed class BenchmarkRunner
                 ["novel"] = Accuracy(learner, cell.Dataset, BaseNovelSplit.Subsample(test, Subset.Novel), "novel", MmrlReadout.ClassToken, cancellation),
             };
         }, shareZeroShot: true, cancellation);
-        return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
+        return Finish(new BenchmarkReport(protocol, results, notes: Notes(TrainingProtocol.BaseToNovel, methods, datasets)));
     }
 
     /// <summary>Few-shot: train on all classes with each K of <paramref name="shots"/>, score the test set.</summary>
@@ -106,15 +93,15 @@ public sealed class BenchmarkRunner
         const string protocol = "few-shot";
         if (shots.Count == 0 || shots.Any(k => k < 1))
             throw new UserInputException("few-shot needs shot counts of at least 1");
-        var methods = Methods(_settings.Methods.Select(FewShotMethod).Distinct().ToList());
+        var methods = Methods(_settings.Methods, TrainingProtocol.FewShot);
         var datasets = Resolve(_settings.Datasets, ElevenDatasets);
         var cells = Cells(protocol, datasets, methods, shots.Distinct().Order().ToList());
         var results = RunCells(cells, cell =>
         {
-            using var learner = Learner(cell.Method, cell.Dataset, Subset.All, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
+            using var learner = Learner(cell.Method, cell.Dataset, TrainingProtocol.FewShot, cell.Shots, cell.Seed, () => Open(cell.Dataset, "train"), cancellation);
             return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), "test", MmrlReadout.Fused, cancellation) };
         }, shareZeroShot: true, cancellation);
-        return Finish(new BenchmarkReport(protocol, results, notes: Notes()));
+        return Finish(new BenchmarkReport(protocol, results, notes: Notes(TrainingProtocol.FewShot, methods, datasets)));
     }
 
     /// <summary>Cross-dataset transfer: train on ImageNet (all classes), score ImageNet and the ten other datasets.</summary>
@@ -137,7 +124,7 @@ public sealed class BenchmarkRunner
             throw new UserInputException("an OOD benchmark needs at least one OOD set");
         if (spec.Shots.Count == 0 || spec.Shots.Any(k => k < 1))
             throw new UserInputException("an OOD benchmark needs shot counts of at least 1");
-        var methods = Methods(_settings.Methods);
+        var methods = Methods(_settings.Methods, TrainingProtocol.FewShot);
         var id = OpenId(spec.Id);
         var oodSets = OpenOodSets(spec.Ood);
         var scoreName = OodScores.Name(spec.Score.Score);
@@ -154,7 +141,7 @@ public sealed class BenchmarkRunner
                      select new CellKey(protocol, method, id.Name, seed, shot)).ToList();
         var results = RunCells(cells, cell =>
         {
-            using var learner = Learner(cell.Method, id.Name, Subset.All, cell.Shots, cell.Seed, id.OpenTrain, cancellation);
+            using var learner = Learner(cell.Method, id.Name, TrainingProtocol.FewShot, cell.Shots, cell.Seed, id.OpenTrain, cancellation);
             var idTest = id.Test(cell.Shots, cell.Seed);
             var progress = _observer is null ? null : new SyncProgress<OodProgress>(_observer.Scoring);
             using var prompted = Prompted(learner, id.Name, idTest.ClassNames);
@@ -173,7 +160,7 @@ public sealed class BenchmarkRunner
             return scores;
         }, shareZeroShot: id.FixedTest, cancellation, evaluation);
 
-        var notes = Notes().Append($"score {scoreName} (T = {spec.Score.Temperature.ToString(CultureInfo.InvariantCulture)}"
+        var notes = Notes(TrainingProtocol.FewShot, methods, [id.Name]).Append($"score {scoreName} (T = {spec.Score.Temperature.ToString(CultureInfo.InvariantCulture)}"
             + (spec.Score.Score == OodScore.GlMcm ? $", λ = {spec.Score.Lambda.ToString(CultureInfo.InvariantCulture)})" : ")")
             + $"; ID test images: {id.Description}; ROC curves and score histograms of each scored cell: {protocol}/<method>/{id.Name}/shots<K>-seed<S>/ood.roc.png (a copied zero-shot cell names the cell it copies)").ToList();
         var report = new OodBenchmarkReport(protocol, id.Name, oodSets.Select(s => s.Name).ToList(), results, notes);
@@ -184,19 +171,19 @@ public sealed class BenchmarkRunner
 
     BenchmarkReport Transfer(string protocol, IReadOnlyList<string> targets, CancellationToken cancellation)
     {
-        var methods = Methods(_settings.Methods.Select(TransferMethod).Distinct().ToList());
+        var methods = Methods(_settings.Methods, TrainingProtocol.CrossDataset);
         var shots = new[] { _settings.Shots };
         // The source column is the same cell for both transfer protocols: it is scored once.
         var cells = Cells(TransferSourceProtocol, [Source], methods, shots)
             .Concat(Cells(protocol, targets.Where(t => t != Source).Distinct().ToList(), methods, shots)).ToList();
         var results = RunCells(cells, cell =>
         {
-            using var learner = Learner(cell.Method, Source, Subset.All, cell.Shots, cell.Seed, () => Open(Source, "train"), cancellation);
+            using var learner = Learner(cell.Method, Source, TrainingProtocol.CrossDataset, cell.Shots, cell.Seed, () => Open(Source, "train"), cancellation);
             // MMRL's authors score the source with fused logits and every target with the class token's.
             var readout = cell.Dataset == Source ? MmrlReadout.Fused : MmrlReadout.ClassToken;
             return new Dictionary<string, double> { ["accuracy"] = Accuracy(learner, cell.Dataset, Open(cell.Dataset, "test"), cell.Dataset, readout, cancellation) };
         }, shareZeroShot: true, cancellation);
-        return Finish(new BenchmarkReport(protocol, results, Source, Notes()));
+        return Finish(new BenchmarkReport(protocol, results, Source, Notes(TrainingProtocol.CrossDataset, methods, [Source])));
     }
 
     BenchmarkReport Finish(BenchmarkReport report)
@@ -269,8 +256,8 @@ public sealed class BenchmarkRunner
 
     Dictionary<string, string> Recipe(CellKey cell, IReadOnlyDictionary<string, string>? evaluation)
     {
-        var transfer = cell.Protocol is TransferSourceProtocol or "cross-dataset" or "domain-generalization";
-        var preset = _settings.Preset(cell.Method, cell.Shots, transfer ? Source : cell.Dataset, allClasses: cell.Protocol != "base2novel");
+        var training = Training(cell.Protocol);
+        var preset = _settings.Preset(cell.Method, cell.Shots, training, training == TrainingProtocol.CrossDataset ? Source : cell.Dataset);
         var recipe = new Dictionary<string, string>
         {
             ["model"] = File.Exists(_clip.Source) || Directory.Exists(_clip.Source) ? Path.GetFullPath(_clip.Source) : _clip.Source,
@@ -298,22 +285,42 @@ public sealed class BenchmarkRunner
         return recipe;
     }
 
-    IReadOnlyList<string> Notes()
+    /// <summary>What a protocol's cells train: cross-dataset transfer, domain generalisation and their shared source train as cross-dataset; OOD detection as few-shot.</summary>
+    static TrainingProtocol Training(string protocol) => protocol switch
+    {
+        "base2novel" => TrainingProtocol.BaseToNovel,
+        TransferSourceProtocol or "cross-dataset" or "domain-generalization" => TrainingProtocol.CrossDataset,
+        _ => TrainingProtocol.FewShot,
+    };
+
+    IReadOnlyList<string> Notes(TrainingProtocol training, IReadOnlyList<string> methods, IReadOnlyList<string> trainedOn)
     {
         var notes = new List<string> { $"model {_clip.Source}, precision {_clip.Model.PrecisionChoice}" };
+        // The authors' config for the protocol, said where it is not the preset of the method's name.
+        foreach (var method in methods)
+        {
+            var variants = trainedOn.GroupBy(d => MethodPreset.Variant(method, training, d)).Where(g => g.Key != method).ToList();
+            foreach (var variant in variants)
+                notes.Add(variant.Count() == trainedOn.Count
+                    ? $"{method} trains as {variant.Key}, its authors' config for this protocol"
+                    : $"{method} trains as {variant.Key} on {string.Join(", ", variant)}, its authors' config for this protocol there");
+        }
         if (_settings.ZeroShotTemplates is null && _settings.Methods.Any(IsZeroShot))
             notes.Add($"zero-shot CLIP words each benchmark's classes with its own template, as the papers (CoOp's zsclip.py), e.g. EuroSAT \"{PromptTemplates.ForBenchmark("EuroSAT")}\"");
         notes.AddRange(_settings.DescribeOverrides());
         return notes;
     }
 
-    /// <summary>Checks that every method's prompts fit the backbone (a depth beyond its layers is named as <c>Depth</c>).</summary>
-    IReadOnlyList<string> Methods(IReadOnlyList<string> methods)
+    /// <summary>
+    /// The methods by their presets' names, each checked to fit the backbone as <paramref name="training"/> trains it (a
+    /// depth beyond its layers is named as <c>Depth</c>).
+    /// </summary>
+    IReadOnlyList<string> Methods(IReadOnlyList<string> methods, TrainingProtocol training)
     {
         var config = _clip.Model.Config;
         var names = methods.Select(m => MethodPreset.Get(m).Name).Distinct().ToList();
         foreach (var method in names)
-            _settings.Preset(method, _settings.Shots).CheckFits(config);
+            _settings.Preset(method, _settings.Shots, training).CheckFits(config);
         return names;
     }
 
@@ -343,10 +350,15 @@ public sealed class BenchmarkRunner
         return sample;
     }
 
-    /// <summary>The learner of a method for a cell: zero-shot CLIP as it is, otherwise trained (or resumed, or read back when finished).</summary>
-    PromptLearner Learner(string method, string data, Subset subset, int shots, int seed, Func<ImageDataset> openTrain, CancellationToken cancellation)
+    /// <summary>
+    /// The learner of a method for a cell: zero-shot CLIP as it is, otherwise trained with the preset the protocol
+    /// trains it with on <paramref name="data"/> (or resumed, or read back when finished). The training run is kept under
+    /// that preset's name, so protocols that train the same preset on the same classes share it.
+    /// </summary>
+    PromptLearner Learner(string method, string data, TrainingProtocol training, int shots, int seed, Func<ImageDataset> openTrain, CancellationToken cancellation)
     {
-        var preset = _settings.Preset(method, shots, data, allClasses: subset == Subset.All);
+        var preset = _settings.Preset(method, shots, training, data);
+        var subset = TrainingProtocols.TrainedClasses(training);
         var learner = PromptLearners.Create(preset.Prompts, _clip.Model, _clip.Tokenizer, seed);
         if (preset.Prompts.Method == PromptMethod.ZeroShot)
             return learner;
@@ -354,7 +366,7 @@ public sealed class BenchmarkRunner
         {
             var train = BaseNovelSplit.Subsample(FewShot(data, openTrain, shots, seed), subset);
             var options = preset.Options with { Seed = seed, LoaderThreads = _settings.LoaderThreads };
-            var folder = TrainingFolder(_settings.Output, method, data, subset, shots, seed);
+            var folder = TrainingFolder(_settings.Output, preset.Name, data, subset, shots, seed);
             using var prompted = new PromptedClip(_clip.Model, learner, _clip.Tokenizer, train.ClassNames);
             var trainer = new Trainer(prompted, train, options, folder, _clip.Source);
             var curves = Path.Combine(folder, "curves.png");
@@ -364,7 +376,7 @@ public sealed class BenchmarkRunner
                 File.Delete(curves);
             }
             if (!File.Exists(curves))
-                Plots.TrainingCurves(curves, Path.Combine(folder, "train.jsonl"), $"{method} on {data} ({Describe(subset)}), {shots} shots, seed {seed}");
+                Plots.TrainingCurves(curves, Path.Combine(folder, "train.jsonl"), $"{preset.Name} on {data} ({Describe(subset)}), {shots} shots, seed {seed}");
             return learner;
         }
         catch
@@ -374,9 +386,9 @@ public sealed class BenchmarkRunner
         }
     }
 
-    /// <summary>The training run of <paramref name="method"/> on the <paramref name="subset"/> classes of a K-shot sample of <paramref name="data"/>.</summary>
-    public static string TrainingFolder(string output, string method, string data, Subset subset, int shots, int seed) =>
-        Path.Combine(output, "training", method, data, subset.ToString().ToLowerInvariant(), $"shots{shots}-seed{seed}");
+    /// <summary>The training run of the preset <paramref name="preset"/> on the <paramref name="subset"/> classes of a K-shot sample of <paramref name="data"/>.</summary>
+    public static string TrainingFolder(string output, string preset, string data, Subset subset, int shots, int seed) =>
+        Path.Combine(output, "training", preset, data, subset.ToString().ToLowerInvariant(), $"shots{shots}-seed{seed}");
 
     static string Describe(Subset subset) => subset == Subset.All ? "all classes" : $"{subset.ToString().ToLowerInvariant()} classes";
 

@@ -40,27 +40,18 @@ public sealed record BenchmarkSettings(string DataRoot, IReadOnlyList<string> Da
     public IReadOnlyList<string>? ZeroShotTemplates { get; init; }
 
     /// <summary>
-    /// The preset of <paramref name="method"/> for <paramref name="shots"/> (and the benchmark <paramref name="dataset"/>
-    /// trained on, when a preset depends on it) with this benchmark's overrides applied.
+    /// The preset <paramref name="protocol"/> trains <paramref name="method"/> with for <paramref name="shots"/> on
+    /// <paramref name="dataset"/> (<see cref="MethodPreset.Get"/>: the protocol's variant and the benchmark's own
+    /// settings), with this benchmark's overrides applied.
     /// </summary>
     /// <remarks>One depth and one token count serve a whole comparison, so each applies to the presets that have that setting.</remarks>
     /// <param name="method">The method's preset name.</param>
     /// <param name="shots">The training images per class.</param>
-    /// <param name="dataset">
-    /// The training data's name, when known: its protocol variant (<see cref="MethodPreset.ProtocolVariant"/>) is used,
-    /// and a benchmark's per-dataset settings (<see cref="MethodPreset.ForDataset"/>).
-    /// </param>
-    /// <param name="allClasses">Whether the run trains on all classes rather than the base half.</param>
-    public MethodPreset Preset(string method, int shots, string? dataset = null, bool allClasses = false)
+    /// <param name="protocol">What the protocol trains; null for the preset as named.</param>
+    /// <param name="dataset">The training data's name, when known.</param>
+    public MethodPreset Preset(string method, int shots, TrainingProtocol? protocol = null, string? dataset = null)
     {
-        var preset = MethodPreset.Get(method, shots);
-        if (dataset is not null)
-        {
-            var benchmark = Data.BenchmarkDatasets.IsKnown(dataset) ? Data.BenchmarkDatasets.Resolve(dataset).Name : null;
-            preset = MethodPreset.Get(MethodPreset.ProtocolVariant(preset.Name, benchmark ?? dataset, allClasses), shots, benchmark ?? dataset);
-            if (benchmark is not null)
-                preset = preset.ForDataset(benchmark);
-        }
+        var preset = MethodPreset.Get(method, shots, dataset, protocol);
         return preset.Adapt(nCtx: preset.Prompts.TextTokens > 0 ? NCtx : null, depth: preset.IsDeep ? Depth : null, epochs: Epochs);
     }
 

@@ -3,7 +3,8 @@ namespace Maple.Evaluation.Protocols;
 /// <summary>
 /// The MaPLe paper's reported numbers (ViT-B/16, 16 shots, mean of 3 seeds), shown beside ours. Zero-shot CLIP's
 /// are comparable with Maple's when Maple's used the same prompts: each benchmark's own template, the default. Methods are named
-/// as the benchmark names its cells: the transfer protocols run MaPLe as <c>maple-transfer</c>.
+/// as the benchmark names its cells, by the method's preset: in the transfer protocols <c>maple</c> trains as its authors'
+/// cross-dataset config, <c>maple-transfer</c> (<see cref="Training.MethodPreset.Variant"/>).
 /// </summary>
 public static class PublishedResults
 {
@@ -22,11 +23,14 @@ public static class PublishedResults
             ["deep-language"] = (81.72, 73.81, 77.56),
             ["ivlp"] = (82.15, 74.07, 77.90),
             ["maple"] = (82.28, 75.14, 78.55),
-            // MMRL paper (Guo and Gu, CVPR 2025, arXiv:2503.08497), 11-dataset average; its per-dataset rows are not here.
+            // MMRL paper (Guo and Gu, CVPR 2025, arXiv:2503.08497), 11-dataset average. The authors' repository states no
+            // numbers (yunncheng/MMRL README.md at 27d8821f6ac1, every earlier version of it, and the rest of the tree), so
+            // no per-dataset row is given: none could be read from a source checked here.
             ["mmrl"] = (85.68, 77.16, 81.20),
-            // PromptSRC (Khattak et al., ICCV 2023, arXiv:2307.06948), 11-dataset average from the authors' README,
-            // muzairkhattak/PromptSRC. Its per-dataset (Table 1), cross-dataset and domain-generalisation rows are not
-            // included: they could not be checked against a stored copy of the paper.
+            // PromptSRC (Khattak et al., ICCV 2023, arXiv:2307.06948): muzairkhattak/PromptSRC README.md at bb95c77b634d,
+            // lines 112 and 125 ("PromptSRC (ours) | 84.26 | 76.10 | 79.97 | 20"). The repository (README, docs/, the
+            // gh-page branch's index.html) gives the 11-dataset average only, so no per-dataset, cross-dataset or
+            // domain-generalisation row is given.
             ["promptsrc"] = (84.26, 76.10, 79.97),
         };
 
@@ -65,7 +69,7 @@ public static class PublishedResults
         {
             ["coop"] = Row([71.51, 93.70, 89.14, 64.51, 68.71, 85.30, 18.47, 64.15, 41.92, 46.39, 66.55], 63.88),
             ["cocoop"] = Row([71.02, 94.43, 90.14, 65.32, 71.88, 86.06, 22.94, 67.36, 45.73, 45.37, 68.21], 65.74),
-            ["maple-transfer"] = Row([70.72, 93.53, 90.49, 65.57, 72.23, 86.20, 24.74, 67.01, 46.49, 48.06, 68.69], 66.30),
+            ["maple"] = Row([70.72, 93.53, 90.49, 65.57, 72.23, 86.20, 24.74, 67.01, 46.49, 48.06, 68.69], 66.30),
         };
 
     /// <summary>Domain generalisation (MaPLe paper, Table 4): method → dataset → accuracy (the paper gives no average).</summary>
@@ -75,7 +79,7 @@ public static class PublishedResults
             ["zeroshot"] = DomainRow(66.73, 60.83, 46.15, 47.77, 73.96),
             ["coop"] = DomainRow(71.51, 64.20, 47.99, 49.71, 75.21),
             ["cocoop"] = DomainRow(71.02, 64.07, 48.75, 50.63, 76.18),
-            ["maple-transfer"] = DomainRow(70.72, 64.07, 49.15, 50.90, 76.98),
+            ["maple"] = DomainRow(70.72, 64.07, 49.15, 50.90, 76.98),
         };
 
     /// <summary>The published accuracies of <paramref name="method"/> under an accuracy protocol, or null when none are known.</summary>

@@ -6,18 +6,20 @@ using static TorchSharp.torch;
 namespace Maple.Prompting;
 
 /// <summary>
-/// Text and vision prompts learned independently of each other: CoOp (text input only), deep language
-/// prompting (text, deep), VPT-deep (vision, deep; fixed text), IVLP (both, deep) and zero-shot CLIP
-/// (neither). Names follow the authors' IVLP code: text context <c>prompt_learner.ctx</c>, deeper tokens
-/// <c>text_encoder/image_encoder.transformer.resblocks.{k}.VPT_shallow</c>, vision input <c>image_encoder.VPT</c>.
+/// Prompt tokens that are themselves the learned parameters, with no coupling function or meta-network
+/// between them: in the text branch, the vision branch or both, at the input or deeper. It serves CoOp
+/// (text input only), deep language prompting (text, deep), VPT-deep (vision, deep; fixed text), IVLP and
+/// PromptSRC (both, deep) and zero-shot CLIP (neither). Names follow the authors' IVLP code: text context
+/// <c>prompt_learner.ctx</c>, deeper tokens <c>text_encoder/image_encoder.transformer.resblocks.{k}.VPT_shallow</c>,
+/// vision input <c>image_encoder.VPT</c>.
 /// </summary>
-public sealed class IndependentLearner : PromptLearner
+public sealed class DirectPromptLearner : PromptLearner
 {
     readonly string[] _text;
     readonly string[] _vision;
 
     /// <summary>Initialises the prompts as the authors do, drawing random values from <paramref name="generator"/>.</summary>
-    public IndependentLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
+    public DirectPromptLearner(PromptConfig config, ClipModel clip, ClipTokenizer tokenizer, Generator generator)
         : base(config, clip.Config)
     {
         var (textWidth, visionWidth) = (clip.Config.Text.Width, clip.Config.Vision.Width);

@@ -58,6 +58,16 @@ public static class BenchPlan
                     foreach (var p in precisions)
                         runs.Add(new("load", Settings(("precision", p), ("threads", threads[0])), Repeats: quick ? 1 : 3));
                     break;
+                case "predict":
+                    // The CLI runs with its defaults' precision on this machine (bf16 where native), one thread.
+                    runs.Add(new("predict", Settings(("precision", "bf16"), ("threads", 1), ("iterations", quick ? 3 : 5), ("cli", options.Cli ?? "")),
+                        NeedsTokenizer: true));
+                    break;
+                case "job":
+                    // Beside PyTorch's 2-thread fp32 reference: the job's threads are the last of --threads.
+                    runs.Add(new("job", Settings(("threads", threads[^1]), ("iterations", quick ? 1 : 3), ("cli", options.Cli ?? ""),
+                        ("script", options.PyTorchJobScript ?? ""), ("python", options.Python)), NeedsTokenizer: true));
+                    break;
                 case "image":
                     foreach (var p in precisions)
                         foreach (var t in threads)

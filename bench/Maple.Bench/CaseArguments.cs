@@ -54,6 +54,9 @@ public sealed class CaseArguments
     /// <summary>The backbone precision (<c>--precision fp32|bf16</c>).</summary>
     public Precision Precision => PrecisionSupport.Parse(Get("precision", "fp32"));
 
+    /// <summary>The precision's name as figures show it (fp32, bf16).</summary>
+    public string PrecisionName => PrecisionSupport.Name(Precision);
+
     /// <summary>libtorch's intra-op threads (<c>--threads</c>).</summary>
     public int Threads => Int("threads", 1);
 }

@@ -11,7 +11,7 @@ public static class CaseRunner
     {
         var arguments = CaseArguments.Parse(args);
         // Intra-op threads are the figure's setting; inter-op parallelism would only add noise.
-        torch.set_num_threads(arguments.Threads);
+        StartupClock.LoadNative(() => torch.set_num_threads(arguments.Threads));
         torch.set_num_interop_threads(1);
         IBenchCase benchCase = arguments.Name switch
         {
@@ -26,6 +26,8 @@ public static class CaseRunner
             "eval" => new EvaluationCase(),
             "preprocess" => new PreprocessCase(),
             "profile" => new ProfileCase(),
+            "predict" => new PredictCase(),
+            "job" => new JobCase(),
             _ => throw new ArgumentException($"unknown case '{arguments.Name}'"),
         };
         foreach (var measurement in benchCase.Run(arguments))

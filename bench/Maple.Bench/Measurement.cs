@@ -24,10 +24,18 @@ public enum TargetKind
 /// <param name="PeakRssMb">The child process's peak resident set (VmHWM) in MB (10⁶ bytes).</param>
 /// <param name="Details">Supporting figures (a step's breakdown, CPU time, sample counts).</param>
 /// <param name="Note">A remark for the reader: why a case was skipped or failed, what a figure means.</param>
+/// <param name="Precision">The precision of the matrix products (fp32, bf16), when the figure has one.</param>
+/// <param name="Threads">libtorch's intra-op threads, when the figure depends on them.</param>
+/// <param name="AchievedGflops">
+/// The matrix products' GFLOP (<see cref="Flops"/>) over the figure's time: with the same run's <c>gemm</c> figure of the
+/// same precision and threads, the fraction of the CPU's limit the figure reaches.
+/// </param>
+/// <param name="LimitTarget">The fraction of the GEMM limit the brief asks of this figure, if any.</param>
 public sealed record Measurement(
     string Case, string Setting, string Figure, double Value, string Unit,
     double? Target = null, TargetKind Kind = TargetKind.None, double PeakRssMb = 0,
-    Dictionary<string, double>? Details = null, string? Note = null)
+    Dictionary<string, double>? Details = null, string? Note = null,
+    string? Precision = null, int Threads = 0, double? AchievedGflops = null, double? LimitTarget = null)
 {
     /// <summary>Whether the target is met; null when there is none.</summary>
     public bool? Met => double.IsNaN(Value) ? (Kind == TargetKind.None ? null : false) : Kind switch

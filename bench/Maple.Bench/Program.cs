@@ -1,5 +1,6 @@
 using Maple.Bench;
 
+StartupClock.EntryReached();
 if (args.Length > 0 && args[0] == "case")
     return CaseRunner.Run(args[1..]);
 if (args.Contains("--help") || args.Contains("-h"))

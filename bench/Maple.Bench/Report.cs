@@ -13,14 +13,14 @@ public static class Report
         var text = new StringBuilder();
         text.AppendLine($"## Maple.Bench ({(environment.Quick ? "quick" : "full")} run)");
         text.AppendLine();
-        text.AppendLine("| case | setting | figure | value | unit | target | met? | peak RSS (MB) | CPU/wall |");
-        text.AppendLine("|---|---|---|---:|---|---|---|---:|---:|");
+        text.AppendLine("| case | setting | figure | value | unit | target | met? | of GEMM limit | peak RSS (MB) | CPU/wall |");
+        text.AppendLine("|---|---|---|---:|---|---|---|---:|---:|---:|");
         foreach (var m in measurements)
         {
             var met = m.Met switch { true => "yes", false => "**no**", null => "" };
             var value = double.IsNaN(m.Value) ? "—" : Format(m.Value);
             var figure = m.Note is null ? m.Figure : $"{m.Figure} ({m.Note})";
-            text.AppendLine($"| {m.Case} | {m.Setting} | {figure} | {value} | {m.Unit} | {m.TargetText} | {met} | {Format(m.PeakRssMb, "0")} | {CpuShare(m)} |");
+            text.AppendLine($"| {m.Case} | {m.Setting} | {figure} | {value} | {m.Unit} | {m.TargetText} | {met} | {LimitText(m, measurements)} | {Format(m.PeakRssMb, "0")} | {CpuShare(m)} |");
         }
 
         var steps = measurements.Where(m => m is { Case: "train", Figure: "step time", Details: not null } && !double.IsNaN(m.Value)).ToList();
@@ -40,6 +40,9 @@ public static class Report
         }
 
         text.AppendLine();
+        text.AppendLine("Of GEMM limit: the figure's matrix products (GFLOP counted by Flops.cs) per second over the same run's gemm figure");
+        text.AppendLine("of the same precision and thread count; with a target (≥ x%) when the brief sets one.");
+        text.AppendLine();
         text.AppendLine("CPU/wall is the timed work's CPU time over its wall time: about the thread count on an idle machine, lower when");
         text.AppendLine("other processes took the CPU (the time figures are then slower than the code).");
         text.AppendLine();
@@ -53,6 +56,28 @@ public static class Report
     /// <summary>The JSON report: the environment and every measurement with its details.</summary>
     public static string Json(RunEnvironment environment, IReadOnlyList<Measurement> measurements) =>
         JsonSerializer.Serialize(new { environment, measurements }, new JsonSerializerOptions(ResultJson.Options) { WriteIndented = true });
+
+    /// <summary>
+    /// The fraction of the GEMM limit <paramref name="m"/> reaches: its achieved GFLOP/s over the gemm figure of the
+    /// same precision and threads in <paramref name="all"/>; null when either is missing.
+    /// </summary>
+    public static double? LimitFraction(Measurement m, IReadOnlyList<Measurement> all)
+    {
+        if (m.AchievedGflops is not { } achieved || double.IsNaN(achieved))
+            return null;
+        var limit = all.FirstOrDefault(g => g.Case == "gemm" && g.Precision == m.Precision && g.Threads == m.Threads && !double.IsNaN(g.Value));
+        return limit is null ? null : achieved / limit.Value;
+    }
+
+    static string LimitText(Measurement m, IReadOnlyList<Measurement> all)
+    {
+        if (LimitFraction(m, all) is not { } fraction)
+            return m.LimitTarget is { } missing ? $"— (≥ {missing:0%}: no gemm figure)" : "";
+        var text = fraction.ToString("0%", CultureInfo.InvariantCulture);
+        return m.LimitTarget is { } target
+            ? $"{text} (≥ {target.ToString("0%", CultureInfo.InvariantCulture)}: {(fraction >= target ? "yes" : "**no**")})"
+            : text;
+    }
 
     // CPU time over wall time of the timed work: below the thread count, the process waited for a CPU
     // (other work on the machine) and the time figures are that much slower than the code.

@@ -46,11 +46,15 @@ public sealed class EvaluationCase : IBenchCase
         var rate = batch * iterations / timing.Seconds;
 
         var setting = $"{PrecisionSupport.Name(precision)}, {args.Threads} thread(s), {classes} classes";
+        var textGflop = Flops.Text(clip.Config, maple.TokenIds.argmax(-1).data<long>().ToArray()).Forward;
+        var imageGflop = Flops.Image(clip.Config, 1, learner.Config.VisionTokens).Forward;
         yield return new Measurement("eval", setting, "text features (once)", textSeconds, "s",
+            Precision: args.PrecisionName, Threads: args.Threads, AchievedGflops: textGflop / textSeconds,
             Details: new() { ["seconds"] = textSeconds, ["cpu_seconds"] = textCpuSeconds });
         var target = classes == 1000 && precision == Precision.Bf16;
         yield return new Measurement("eval", $"{setting}, batch {batch}", "images with MaPLe prompts", rate, "images/s",
             target ? 10 : null, target ? TargetKind.AtLeast : TargetKind.None,
+            Precision: args.PrecisionName, Threads: args.Threads, AchievedGflops: rate * imageGflop,
             Details: new() { ["seconds"] = timing.Seconds, ["cpu_seconds"] = timing.CpuSeconds, ["batches"] = iterations });
     }
 }

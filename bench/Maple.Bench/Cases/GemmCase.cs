@@ -33,7 +33,7 @@ public sealed class GemmCase : IBenchCase
             Once();
         var gflops = 2.0 * rows * inFeatures * outFeatures * iterations / timing.Seconds / 1e9;
         yield return new Measurement("gemm", $"{PrecisionSupport.Name(precision)}, {args.Threads} thread(s), [6304×768]·[768×3072]",
-            "linear throughput", gflops, "GFLOP/s",
+            "linear throughput", gflops, "GFLOP/s", Precision: args.PrecisionName, Threads: args.Threads, AchievedGflops: gflops,
             Details: new() { ["seconds"] = timing.Seconds, ["cpu_seconds"] = timing.CpuSeconds, ["iterations"] = iterations });
     }
 }

@@ -33,6 +33,7 @@ public sealed class ImageEncoderCase : IBenchCase
         yield return new Measurement("image", $"{PrecisionSupport.Name(precision)}, {args.Threads} thread(s), batch {batch}",
             "image encoder", rate, "images/s",
             bf16OneThread ? 10 : null, bf16OneThread ? TargetKind.AtLeast : TargetKind.None,
+            Precision: args.PrecisionName, Threads: args.Threads, AchievedGflops: rate * Flops.Image(model.Config, 1, 0).Forward,
             Details: new() { ["seconds"] = timing.Seconds, ["cpu_seconds"] = timing.CpuSeconds, ["batches"] = iterations });
     }
 }

@@ -47,8 +47,11 @@ public sealed class PreprocessCase : IBenchCase
         }
     }
 
-    // Smooth gradients with fine texture, so the JPEG decoder has realistic work (not a flat image).
-    static void WritePhoto(string path, int width, int height)
+    /// <summary>
+    /// Writes a photo-like image (smooth gradients with fine texture, so a decoder has realistic work, not a flat
+    /// image) as JPEG, or PNG when <paramref name="path"/> ends in .png.
+    /// </summary>
+    internal static void WritePhoto(string path, int width, int height)
     {
         using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         var random = new Random(11);
@@ -64,7 +67,9 @@ public sealed class PreprocessCase : IBenchCase
             }
         }
         using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        using var data = path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)
+            ? image.Encode(SKEncodedImageFormat.Png, 100)
+            : image.Encode(SKEncodedImageFormat.Jpeg, 90);
         File.WriteAllBytes(path, data.ToArray());
     }
 }

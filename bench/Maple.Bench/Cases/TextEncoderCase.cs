@@ -28,8 +28,11 @@ public sealed class TextEncoderCase : IBenchCase
         var timing = new Timing();
         for (var i = 0; i < iterations; i++)
             Once();
+        using var endOfText = tokenIds.argmax(-1);
+        var gflop = Flops.Text(model.Config, endOfText.data<long>().ToArray()).Forward;
         yield return new Measurement("text", $"{PrecisionSupport.Name(precision)}, {args.Threads} thread(s), {classes} prompts",
             "text encoder", classes * iterations / timing.Seconds, "prompts/s",
+            Precision: args.PrecisionName, Threads: args.Threads, AchievedGflops: gflop * iterations / timing.Seconds,
             Details: new() { ["seconds"] = timing.Seconds, ["cpu_seconds"] = timing.CpuSeconds, ["passes"] = iterations });
     }
 }

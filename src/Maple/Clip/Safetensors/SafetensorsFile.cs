@@ -87,15 +87,55 @@ public sealed class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Writes a stored tensor into an existing contiguous tensor of the same element count, of any dtype and on any
+    /// device: a straight copy from the mapping for a CPU tensor of the stored dtype, else through a CPU buffer of a
+    /// few MB that libtorch converts from, piece by piece, so no second copy of the whole tensor is ever made.
+    /// </summary>
+    public void ReadInto(string name, torch.Tensor destination)
+    {
+        var entry = Entries.TryGetValue(name, out var e)
+            ? e
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
+        if (destination.dtype == entry.DType && destination.device_type == DeviceType.CPU)
+        {
+            CopyInto(entry, destination);
+            return;
+        }
+        if (destination.numel() != entry.ElementCount || !destination.is_contiguous())
+            throw new InvalidDataException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
+        const long PieceBytes = 8L << 20;
+        var elementSize = SafetensorsDTypes.Size(entry.DType);
+        var pieceElements = Math.Max(1, PieceBytes / elementSize);
+        using var flat = destination.view(-1);
+        using var buffer = torch.empty(Math.Min(pieceElements, entry.ElementCount), entry.DType);
+        for (long done = 0; done < entry.ElementCount; done += pieceElements)
+        {
+            var count = Math.Min(pieceElements, entry.ElementCount - done);
+            using var staged = buffer.narrow(0, 0, count);
+            CopyRange(entry, done * elementSize, staged);
+            using var part = flat.narrow(0, done, count);
+            part.copy_(staged);
+        }
+    }
+
     /// <summary>Copies a stored tensor into an existing contiguous CPU tensor of the same dtype and element count.</summary>
-    public unsafe void CopyInto(SafetensorsEntry entry, torch.Tensor destination)
+    public void CopyInto(SafetensorsEntry entry, torch.Tensor destination)
     {
         if (destination.dtype != entry.DType || destination.numel() != entry.ElementCount || !destination.is_contiguous())
             throw new InvalidDataException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
-        var byteCount = entry.End - entry.Begin;
+        CopyRange(entry, 0, destination);
+    }
+
+    // Copies the stored bytes of `entry` from `offset` on into the whole of the contiguous CPU tensor `destination`.
+    unsafe void CopyRange(SafetensorsEntry entry, long offset, torch.Tensor destination)
+    {
+        var byteCount = destination.numel() * destination.ElementSize;
         if (byteCount == 0)
             return;
-        using var view = _map.CreateViewAccessor(_dataStart + entry.Begin, byteCount, MemoryMappedFileAccess.Read);
+        if (offset < 0 || offset + byteCount > entry.End - entry.Begin)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{Path}: bytes {offset}..{offset + byteCount} lie outside '{entry.Name}'");
+        using var view = _map.CreateViewAccessor(_dataStart + entry.Begin + offset, byteCount, MemoryMappedFileAccess.Read);
         byte* basePointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePointer);
         try

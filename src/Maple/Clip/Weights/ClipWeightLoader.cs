@@ -207,9 +207,7 @@ public static class ClipWeightLoader
             foreach (var recipe in recipes)
             {
                 using var scope = NewDisposeScope();
-                var value = recipe.Build(source);
-                var target = parameters[recipe.Target];
-                target.copy_(value.to(target.dtype));
+                recipe.BuildInto(source, parameters[recipe.Target]);
             }
         }
         Debug.Assert(parameters.Count == recipes.Count, "every parameter has a recipe");

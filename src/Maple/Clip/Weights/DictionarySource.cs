@@ -25,6 +25,9 @@ public sealed class DictionarySource : ITensorSource
     public Tensor Read(string name) => _tensors[name].clone();
 
     /// <inheritdoc />
+    public void ReadInto(string name, Tensor destination) => destination.copy_(_tensors[name].view(destination.shape));
+
+    /// <inheritdoc />
     public void Dispose()
     {
         foreach (var tensor in _tensors.Values)

@@ -13,4 +13,14 @@ public interface ITensorSource : IDisposable
 
     /// <summary>Reads one tensor (a new CPU tensor the caller disposes).</summary>
     Tensor Read(string name);
+
+    /// <summary>
+    /// Writes one tensor into <paramref name="destination"/> (same element count, contiguous, any dtype and device),
+    /// converting on the way: no intermediate copy of the whole tensor where the source can avoid one.
+    /// </summary>
+    void ReadInto(string name, Tensor destination)
+    {
+        using var value = Read(name);
+        destination.copy_(value.view(destination.shape));
+    }
 }

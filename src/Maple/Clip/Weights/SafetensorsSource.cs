@@ -25,5 +25,8 @@ public sealed class SafetensorsSource : ITensorSource
     public Tensor Read(string name) => _file.Read(name);
 
     /// <inheritdoc />
+    public void ReadInto(string name, Tensor destination) => _file.ReadInto(name, destination);
+
+    /// <inheritdoc />
     public void Dispose() => _file.Dispose();
 }

@@ -52,6 +52,35 @@ public sealed record WeightRecipe(string Target, string[] Sources, WeightTransfo
         }
     }
 
+    /// <summary>
+    /// Reads the sources into <paramref name="target"/> (contiguous, of <see cref="ResultShape"/>, any dtype): each
+    /// source straight into its rows of the target where the recipe keeps rows whole, so the weights are not copied
+    /// a second time on the way.
+    /// </summary>
+    public void BuildInto(ITensorSource source, Tensor target)
+    {
+        switch (Transform)
+        {
+            case WeightTransform.Identity:
+                source.ReadInto(Sources[0], target);
+                break;
+            case WeightTransform.ConcatRows:
+                var row = 0L;
+                foreach (var name in Sources)
+                {
+                    var rows = source.Shapes[name][0];
+                    using var part = target.narrow(0, row, rows);
+                    source.ReadInto(name, part);
+                    row += rows;
+                }
+                break;
+            default:
+                using (var value = Build(source))
+                    target.copy_(value);
+                break;
+        }
+    }
+
     /// <summary>Reads and combines the sources.</summary>
     public Tensor Build(ITensorSource source)
     {

@@ -42,6 +42,17 @@ public sealed class ProfileCase : IBenchCase
             return timing.Seconds / iterations * 1000;
         }
 
+        // The explicit attention a pass that autograd records takes (MultiHeadAttention): fp32 scores and softmax,
+        // the probabilities' product in q/k/v's dtype.
+        Tensor MathAttention(Tensor projected)
+        {
+            var (query, key) = (projected[0].to(ScalarType.Float32), projected[1].to(ScalarType.Float32));
+            var scores = query.matmul(key.transpose(-2, -1)) * (1.0 / Math.Sqrt(width / heads));
+            if (text)
+                scores = scores.masked_fill(ones(tokens, tokens, ScalarType.Bool).triu(1), double.NegativeInfinity);
+            return scores.softmax(-1).to(projected.dtype).matmul(projected[2]);
+        }
+
         using var normed = no_grad_value(() => block.Norm1.forward(x));
         using var qkv = no_grad_value(() => attention.InProj.forward(normed));
         using var q = qkv.view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
@@ -55,14 +66,7 @@ public sealed class ProfileCase : IBenchCase
             ("layer_norm (fp32)", () => block.Norm1.forward(x)),
             ("in_proj (cast + linear)", () => attention.InProj.forward(normed)),
             ("qkv permute + SDPA", () => nn.functional.scaled_dot_product_attention(q[0], q[1], q[2], null, 0.0, text)),
-            ("math attention (fp32 scores)", () =>
-            {
-                var p = q.to(ScalarType.Float32);
-                var scores = p[0].matmul(p[1].transpose(-2, -1)) * (1.0 / Math.Sqrt(width / heads));
-                if (text)
-                    scores = scores.masked_fill(ones(tokens, tokens, ScalarType.Bool).triu(1), double.NegativeInfinity);
-                return scores.softmax(-1).matmul(p[2]);
-            }),
+            ("math attention (fp32 scores)", () => MathAttention(q)),
             ("merge heads + out_proj", () => attention.OutProj.forward(attended.transpose(1, 2).reshape(batch, tokens, width))),
             ("residual add (cast to fp32)", () => x + merged.to(ScalarType.Float32)),
             ("mlp c_fc (cast + linear)", () => block.Mlp.Fc.forward(normed)),
@@ -100,14 +104,7 @@ public sealed class ProfileCase : IBenchCase
                 var p = t.view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4);
                 return nn.functional.scaled_dot_product_attention(p[0], p[1], p[2], null, 0.0, text);
             }),
-            ("math attention (fp32 scores)", qkv, t =>
-            {
-                var p = t.view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4).to(ScalarType.Float32);
-                var scores = p[0].matmul(p[1].transpose(-2, -1)) * (1.0 / Math.Sqrt(width / heads));
-                if (text)
-                    scores = scores.masked_fill(ones(tokens, tokens, ScalarType.Bool).triu(1), double.NegativeInfinity);
-                return scores.softmax(-1).matmul(p[2]);
-            }),
+            ("math attention (fp32 scores)", qkv, t => MathAttention(t.view(batch, tokens, 3, heads, width / heads).permute(2, 0, 3, 1, 4))),
             ("out_proj", merged, t => attention.OutProj.forward(t)),
             ("mlp c_fc (cast + linear)", normed, t => block.Mlp.Fc.forward(t)),
             ("quick_gelu", hidden, t => t * sigmoid(t * 1.702)),

@@ -105,13 +105,16 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         // that autograd records takes the explicit path.
         if (!(is_grad_enabled() && (q.requires_grad || k.requires_grad || v.requires_grad)))
             return nn.functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
-        // Scores and softmax in fp32, whatever the dtype of q, k and v.
+        // Scores and softmax in fp32, whatever the dtype of q, k and v: the softmax sees exact scores. The
+        // probabilities then meet v in v's dtype, as the result leaves in it anyway: in bf16 that product and
+        // its two backward products run at bf16's rate, with fp32 accumulation, for one more rounding of each
+        // probability (relative 2^-9).
         var scores = q.to(ScalarType.Float32).matmul(k.to(ScalarType.Float32).transpose(-2, -1)).mul_(RootedScalars.InverseSqrt(q.shape[^1]));
         if (causal)
         {
             var length = q.shape[^2];
             scores = scores.masked_fill(ones(length, length, ScalarType.Bool, device: q.device).triu(1), RootedScalars.NegativeInfinity);
         }
-        return scores.softmax(-1).matmul(v.to(ScalarType.Float32)).to(q.dtype);
+        return scores.softmax(-1).to(v.dtype).matmul(v);
     }
 }

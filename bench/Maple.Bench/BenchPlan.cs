@@ -124,6 +124,11 @@ public static class BenchPlan
                     break;
             }
         }
+        // The limit is measured again last: on a shared or virtual machine one measurement can be slowed (a second
+        // core that comes and goes), and the faster of the two is the limit every share is taken against.
+        var limits = runs.Where(r => r.Case == "gemm").ToList();
+        if (limits.Count > 0 && limits.Count < runs.Count)
+            runs.AddRange(limits);
         return runs;
     }
 }

@@ -146,10 +146,10 @@ public sealed class DemoRunner
                 string.Create(CultureInfo.InvariantCulture, $"{stageName}: epoch {p.Epoch + 1}/{options.Epochs} loss {p.Loss:F3} acc {100 * p.Accuracy:F0}%")))),
                 cancellation: cancellation);
         }
-        // As the papers score base-to-novel: MMRL reads fused logits out for the base classes it was trained on and
-        // the class token's alone for the novel ones (the other methods have one readout).
-        var baseAccuracy = Evaluate(clip, learner, tokenizer, split.BaseNames, MmrlReadout.Fused, split.TestBase, $"{stageName} (base)", progress, cancellation);
-        var novelAccuracy = Evaluate(clip, learner, tokenizer, split.NovelNames, MmrlReadout.ClassToken, split.TestNovel, $"{stageName} (novel)", progress, cancellation);
+        // The prompts were trained on the base classes: MMRL reads out by the authors' rule for seen and unseen classes
+        // (the other methods have one readout).
+        var baseAccuracy = Evaluate(clip, learner, tokenizer, split.BaseNames, split.BaseNames, split.TestBase, $"{stageName} (base)", progress, cancellation);
+        var novelAccuracy = Evaluate(clip, learner, tokenizer, split.NovelNames, split.BaseNames, split.TestNovel, $"{stageName} (novel)", progress, cancellation);
         var oodRows = new List<DemoOodRow>();
         if (method.OodScores.Count > 0)
         {
@@ -180,10 +180,10 @@ public sealed class DemoRunner
         return new Scored(new DemoRow(name, 100 * baseAccuracy, 100 * novelAccuracy), oodRows, details);
     }
 
-    static double Evaluate(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, MmrlReadout readout,
+    static double Evaluate(ClipModel clip, PromptLearner learner, ClipTokenizer tokenizer, IReadOnlyList<string> classNames, IReadOnlyList<string> trainedClasses,
         ImageDataset data, string stage, IProgress<DemoProgress>? progress, CancellationToken cancellation)
     {
-        using var prompted = new PromptedClip(clip, learner, tokenizer, classNames) { Readout = readout };
+        using var prompted = new PromptedClip(clip, learner, tokenizer, classNames) { Readout = MmrlOutputs.ReadoutFor(trainedClasses, classNames) };
         var result = Evaluator.Evaluate(prompted, data, batchSize: 64,
             progress: new SyncProgress<EvaluationProgress>(p => progress?.Report(new DemoProgress(stage, p.Done, p.Total,
                 string.Create(CultureInfo.InvariantCulture, $"{stage}: accuracy {100.0 * p.Correct / Math.Max(1, p.Done):F1}%")))),

@@ -36,26 +36,33 @@ public sealed class PretrainedClip : IDisposable
     {
         if (device is not null)
             ComputeDevice.Check(device);
-        string folder;
-        ClipModel clip;
+        string weights, folder;
         if (File.Exists(model))
         {
+            weights = model;
             folder = Path.GetDirectoryName(Path.GetFullPath(model))!;
-            clip = ClipModel.Load(model, precision, config, device);
         }
         else
         {
-            folder = await new ModelResolver(hub ?? HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
-            clip = ClipModel.Load(folder, precision, config, device);
+            weights = folder = await new ModelResolver(hub ?? HubOptions.FromEnvironment()).ResolveAsync(model, progress, cancellation);
         }
 
+        // Reading and parsing the vocabulary and merges takes about 0.2 s: on another core, while the weights load.
+        var tokenizer = Task.Run(() => LoadTokenizer(tokenizerFolder ?? folder), cancellation);
+        ClipModel clip;
         try
         {
-            var vocabularyFolder = tokenizerFolder ?? folder;
-            if (!File.Exists(Path.Combine(vocabularyFolder, "vocab.json")))
-                throw new FileNotFoundException(
-                    $"{vocabularyFolder}: no vocab.json/merges.txt for the tokenizer (OpenAI checkpoints carry none: pass --tokenizer with a folder that has them, e.g. a Hugging Face CLIP folder)");
-            return new PretrainedClip(model, clip, ClipTokenizer.FromDirectory(vocabularyFolder));
+            clip = ClipModel.Load(weights, precision, config, device);
+        }
+        catch
+        {
+            // The model's error is the one to report; the tokenizer's, if any, is observed and dropped.
+            await tokenizer.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            return new PretrainedClip(model, clip, await tokenizer.ConfigureAwait(false));
         }
         catch
         {
@@ -63,6 +70,11 @@ public sealed class PretrainedClip : IDisposable
             throw;
         }
     }
+
+    static ClipTokenizer LoadTokenizer(string vocabularyFolder) => File.Exists(Path.Combine(vocabularyFolder, "vocab.json"))
+        ? ClipTokenizer.FromDirectory(vocabularyFolder)
+        : throw new FileNotFoundException(
+            $"{vocabularyFolder}: no vocab.json/merges.txt for the tokenizer (OpenAI checkpoints carry none: pass --tokenizer with a folder that has them, e.g. a Hugging Face CLIP folder)");
 
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();

@@ -61,12 +61,20 @@ public sealed class ProfileCase : IBenchCase
         using var hidden = no_grad_value(() => block.Mlp.Fc.forward(normed));
         using var activated = no_grad_value(() => hidden * sigmoid(hidden * 1.702));
 
+        using var query32 = q[0].to(ScalarType.Float32);
+        using var key32 = q[1].to(ScalarType.Float32);
+        using var scores = query32.matmul(key32.transpose(-2, -1));
+        using var probabilities = scores.softmax(-1).to(q.dtype);
         var ops = new (string Name, Func<Tensor> Op)[]
         {
             ("layer_norm (fp32)", () => block.Norm1.forward(x)),
             ("in_proj (cast + linear)", () => attention.InProj.forward(normed)),
             ("qkv permute + SDPA", () => nn.functional.scaled_dot_product_attention(q[0], q[1], q[2], null, 0.0, text)),
             ("math attention (fp32 scores)", () => MathAttention(q)),
+            ("  of which: q, k to fp32", () => q[0].to(ScalarType.Float32).add(q[1].to(ScalarType.Float32))),
+            ("  of which: scores q·kᵀ (fp32)", () => query32.matmul(key32.transpose(-2, -1))),
+            ("  of which: softmax (fp32) + cast", () => scores.softmax(-1).to(q.dtype)),
+            ("  of which: probabilities · v", () => probabilities.matmul(q[2])),
             ("merge heads + out_proj", () => attention.OutProj.forward(attended.transpose(1, 2).reshape(batch, tokens, width))),
             ("residual add (cast to fp32)", () => x + merged.to(ScalarType.Float32)),
             ("mlp c_fc (cast + linear)", () => block.Mlp.Fc.forward(normed)),

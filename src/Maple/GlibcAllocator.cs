@@ -4,13 +4,14 @@ namespace Maple;
 
 /// <summary>
 /// How the C library's allocator, which libtorch allocates every tensor from, treats freed memory on Linux.
-/// By default glibc maps each block over a dynamic threshold (a few MB) afresh and returns the top of its heap
-/// to the system once 2× that threshold is free there, so every training step's activations and attention
-/// scores are page-faulted in again: 100 MB or more a step, each 4 KB page zeroed by the kernel, on the
-/// thread that first touches it. Keeping what a step frees for the next one made <c>maple train</c>'s ViT-B/16
-/// bf16 steps on two threads 6% faster (median of six runs each; one thread within noise) for 60 MB more peak
-/// memory at 1,000 classes (see bench/Maple.Bench/README.md). This is a process-wide choice, so the library never makes it itself: applications call
-/// <see cref="KeepFreedMemory"/> once at start-up, as <c>maple</c> does.
+/// By default glibc maps each block over a threshold (128 KB at first, growing with the blocks freed) afresh
+/// and returns the top of its heap to the system once twice that threshold is free there, so a training
+/// step's activations and attention scores are page-faulted in again step after step, each 4 KB page zeroed by
+/// the kernel on the thread that first touches it. Keeping what a step frees for the next one made
+/// <c>maple train</c>'s ViT-B/16 bf16 steps on two threads 6.6% faster (medians of six runs each; one thread
+/// within noise) for 60 MB more peak memory at 1,000 classes (see bench/Maple.Bench/README.md). This is a
+/// process-wide choice, so the library never makes it itself: applications call <see cref="KeepFreedMemory"/>
+/// once at start-up, as <c>maple</c> does.
 /// </summary>
 public static partial class GlibcAllocator
 {
@@ -36,8 +37,8 @@ public static partial class GlibcAllocator
             return false;
         try
         {
-            // One arena: a thread's own arena lives in heaps of 64 MB that glibc unmaps whole once they are free,
-            // whatever the trim threshold, and the work of a step may run on any thread.
+            // One arena, so that what one thread frees is there for the next allocation on any other: a command's
+            // work may move between thread-pool threads.
             return Mallopt(MmapThresholdParameter, MmapThresholdBytes) == 1 && Mallopt(TrimThresholdParameter, TrimThresholdBytes) == 1
                 && Mallopt(ArenaMaxParameter, 1) == 1;
         }

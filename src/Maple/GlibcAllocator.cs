@@ -31,16 +31,17 @@ public static partial class GlibcAllocator
     /// <see cref="TrimThresholdBytes"/> of freed heap for reuse. Returns whether it applied: only with glibc on
     /// Linux (elsewhere, including musl, it does nothing).
     /// </summary>
-    public static bool KeepFreedMemory()
+    public static bool KeepFreedMemory() => OperatingSystem.IsLinux() && Apply(Mallopt);
+
+    /// <summary>The settings through <paramref name="mallopt"/>; false when the C library refuses one or has none.</summary>
+    internal static bool Apply(Func<int, int, int> mallopt)
     {
-        if (!OperatingSystem.IsLinux())
-            return false;
         try
         {
             // One arena, so that what one thread frees is there for the next allocation on any other: a command's
             // work may move between thread-pool threads.
-            return Mallopt(MmapThresholdParameter, MmapThresholdBytes) == 1 && Mallopt(TrimThresholdParameter, TrimThresholdBytes) == 1
-                && Mallopt(ArenaMaxParameter, 1) == 1;
+            return mallopt(MmapThresholdParameter, MmapThresholdBytes) == 1 && mallopt(TrimThresholdParameter, TrimThresholdBytes) == 1
+                && mallopt(ArenaMaxParameter, 1) == 1;
         }
         catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
         {
@@ -48,6 +49,9 @@ public static partial class GlibcAllocator
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "mallopt")]
+    /// <summary>glibc's soname: other C libraries (musl) have no such file, and <see cref="Apply"/> then returns false.</summary>
+    internal const string Library = "libc.so.6";
+
+    [LibraryImport(Library, EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
 }

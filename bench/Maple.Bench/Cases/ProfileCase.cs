@@ -42,16 +42,8 @@ public sealed class ProfileCase : IBenchCase
             return timing.Seconds / iterations * 1000;
         }
 
-        // The explicit attention a pass that autograd records takes (MultiHeadAttention): fp32 scores and softmax,
-        // the probabilities' product in q/k/v's dtype.
-        Tensor MathAttention(Tensor projected)
-        {
-            var (query, key) = (projected[0].to(ScalarType.Float32), projected[1].to(ScalarType.Float32));
-            var scores = query.matmul(key.transpose(-2, -1)) * (1.0 / Math.Sqrt(width / heads));
-            if (text)
-                scores = scores.masked_fill(ones(tokens, tokens, ScalarType.Bool).triu(1), double.NegativeInfinity);
-            return scores.softmax(-1).to(projected.dtype).matmul(projected[2]);
-        }
+        // The attention a pass that autograd records takes: the product's own explicit path.
+        Tensor MathAttention(Tensor projected) => MultiHeadAttention.ExplicitAttention(projected[0], projected[1], projected[2], text);
 
         using var normed = no_grad_value(() => block.Norm1.forward(x));
         using var qkv = no_grad_value(() => attention.InProj.forward(normed));

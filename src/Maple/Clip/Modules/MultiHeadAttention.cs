@@ -105,6 +105,12 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         // that autograd records takes the explicit path.
         if (!(is_grad_enabled() && (q.requires_grad || k.requires_grad || v.requires_grad)))
             return nn.functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
+        return ExplicitAttention(q, k, v, causal);
+    }
+
+    /// <summary>The explicit path of <see cref="Attend"/>, which autograd records (the bench's profile times it too).</summary>
+    internal static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, bool causal)
+    {
         // Scores and softmax in fp32, whatever the dtype of q, k and v: the softmax sees exact scores. The
         // probabilities then meet v in v's dtype, as the result leaves in it anyway: in bf16 that product and
         // its two backward products run at bf16's rate, with fp32 accumulation, for one more rounding of each

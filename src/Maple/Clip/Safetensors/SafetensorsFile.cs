@@ -19,7 +19,8 @@ public sealed class SafetensorsFile : IDisposable
 
     readonly SafeFileHandle _file;
     readonly long _dataStart;
-    readonly Staging _staging = new();
+    readonly Lock _stagingLock = new();
+    torch.Tensor? _staging;
 
     SafetensorsFile(string path, SafeFileHandle file, long dataStart,
         Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata)
@@ -110,19 +111,18 @@ public sealed class SafetensorsFile : IDisposable
             throw new InvalidDataException($"{Path}: '{entry.Name}' {entry.DType} {entry.ShapeText} cannot be copied into {destination.dtype} {SafetensorsEntry.Format(destination.shape)}");
         var elementSize = SafetensorsDTypes.Size(entry.DType);
         var pieceElements = Math.Max(1, StagingBytes / elementSize);
-        lock (_staging)
+        lock (_stagingLock)
         {
-            if (_staging.Buffer?.dtype != entry.DType)
+            if (_staging?.dtype != entry.DType)
             {
-                _staging.Buffer?.Dispose();
-                _staging.Buffer = torch.empty(pieceElements, entry.DType).DetachFromDisposeScope(); // outlives the caller's scope
+                _staging?.Dispose();
+                _staging = torch.empty(pieceElements, entry.DType).DetachFromDisposeScope(); // outlives the caller's scope
             }
             using var flat = destination.view(-1);
-            var typed = _staging.Buffer;
             for (long done = 0; done < entry.ElementCount; done += pieceElements)
             {
                 var count = Math.Min(pieceElements, entry.ElementCount - done);
-                using var staged = typed.narrow(0, 0, count);
+                using var staged = _staging.narrow(0, 0, count);
                 CopyRange(entry, done * elementSize, staged);
                 using var part = flat.narrow(0, done, count);
                 part.copy_(staged);
@@ -185,13 +185,8 @@ public sealed class SafetensorsFile : IDisposable
     public void Dispose()
     {
         _file.Dispose();
-        lock (_staging)
-            _staging.Buffer?.Dispose();
-    }
-
-    sealed class Staging
-    {
-        public torch.Tensor? Buffer;
+        lock (_stagingLock)
+            _staging?.Dispose();
     }
 
     static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
